@@ -1,0 +1,180 @@
+"""Configuration: ``.gitmodel.toml`` (committed) merged with ``$GIT_DIR/gitmodel/config.toml``
+(local, never committed; its values win). Standard library only.
+
+Committed file, every key optional::
+
+    hash = "blake3"                 # or "sha256" (Git LFS ids), "md5" (DVC ids)
+    default_remote = "origin"
+
+    [cache]
+    link = ["reflink", "copy"]      # also "hardlink", "symlink"
+    dir = "/shared/gitmodel-cache"  # usually set in the local file
+
+    [hooks]
+    max_size = "10MiB"              # raw binaries above this are refused by pre-commit
+    auto_fetch = true
+
+    [remotes.origin]
+    url = "s3://bucket/models"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitmodel.errors import ConfigError
+from gitmodel.hashing import ALGORITHMS, DEFAULT_ALGORITHM
+
+CONFIG_FILE = ".gitmodel.toml"
+LOCAL_CONFIG_FILE = "config.toml"  # inside $GIT_DIR/gitmodel/
+LINK_STRATEGIES = ("reflink", "copy", "hardlink", "symlink")
+DEFAULT_LINK = ("reflink", "copy")
+DEFAULT_MAX_SIZE = 10 * 1024 * 1024
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "kib": 1024,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "gib": 1024**3,
+}
+
+INITIAL_CONFIG = """\
+# gitmodel configuration (committed). Local overrides: .git/gitmodel/config.toml
+# Reference: docs/configuration.md
+
+# Hash of new objects: "blake3" (fast, default), "sha256" (Git LFS ids), "md5" (DVC ids).
+hash = "{hash}"
+
+[cache]
+# How models are restored from the cache into the workspace, first that works wins.
+link = ["reflink", "copy"]
+
+[hooks]
+# pre-commit refuses raw binaries larger than this staged directly into Git.
+max_size = "10MiB"
+# post-checkout/merge/rewrite fetch missing objects from the default remote.
+auto_fetch = true
+"""
+
+
+def parse_size(value: object, key: str = "size") -> int:
+    """``"10MiB"`` -> 10485760; plain integers are bytes."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", value)
+        if match and match.group(2).lower() in _UNITS:
+            return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    raise ConfigError(f'{key}: {value!r} is not a size (examples: 10485760, "10MiB", "1GB")')
+
+
+@dataclass(frozen=True)
+class Config:
+    """The merged configuration of one repository."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    source: str = CONFIG_FILE
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    @property
+    def hash_algorithm(self) -> str:
+        algo = self.get("hash", DEFAULT_ALGORITHM)
+        if algo not in ALGORITHMS:
+            raise ConfigError(
+                f"{self.source}: hash = {algo!r} is unknown; use one of {', '.join(ALGORITHMS)}"
+            )
+        return str(algo)
+
+    @property
+    def link_strategies(self) -> tuple[str, ...]:
+        raw = self.get("cache.link", list(DEFAULT_LINK))
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not raw:
+            raise ConfigError(
+                f'{self.source}: cache.link must be a list such as ["reflink", "copy"]'
+            )
+        for item in raw:
+            if item not in LINK_STRATEGIES:
+                raise ConfigError(
+                    f"{self.source}: cache.link: unknown strategy {item!r}; "
+                    f"use {', '.join(LINK_STRATEGIES)}"
+                )
+        return tuple(raw)
+
+    @property
+    def cache_dir(self) -> str | None:
+        value = self.get("cache.dir")
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{self.source}: cache.dir must be a path string")
+        return value
+
+    @property
+    def max_size(self) -> int:
+        return parse_size(self.get("hooks.max_size", DEFAULT_MAX_SIZE), "hooks.max_size")
+
+    @property
+    def auto_fetch(self) -> bool:
+        return bool(self.get("hooks.auto_fetch", True))
+
+    @property
+    def default_remote(self) -> str | None:
+        value = self.get("default_remote")
+        return str(value) if value else None
+
+    @property
+    def remotes(self) -> dict[str, dict[str, Any]]:
+        raw = self.get("remotes", {})
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{self.source}: [remotes] must be a table of tables")
+        return {k: v for k, v in raw.items() if isinstance(v, dict)}
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read one TOML file; a missing file is empty, a malformed one a ConfigError."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_config(repo_root: Path, git_dir: Path | None = None) -> Config:
+    """The committed config merged with the local one (local wins)."""
+    data = read_toml(repo_root / CONFIG_FILE)
+    if git_dir is not None:
+        data = _merge(data, read_toml(git_dir / "gitmodel" / LOCAL_CONFIG_FILE))
+    config = Config(data=data)
+    # Fail early and clearly on the values every command depends on.
+    config.hash_algorithm  # noqa: B018
+    config.link_strategies  # noqa: B018
+    return config

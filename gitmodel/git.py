@@ -1,0 +1,244 @@
+"""The only door to Git. Everything else asks it questions in domain words.
+
+Hot paths (status, hooks, scans of pointers at revisions) run the ``git`` binary
+directly: one subprocess per question, batched with ``cat-file --batch``. GitPython
+is imported lazily, only for the few operations where its object model helps
+(see ``repo``), so ``gitmodel status`` and the hooks' fast paths never pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from gitmodel.errors import GitError, NotARepositoryError, UsageError
+
+POINTER_PATHSPEC = "*.gitmodel"
+_ZERO_SHA = "0" * 40
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Hooks run with GIT_DIR/GIT_INDEX_FILE set by git; keep them (they are right),
+    # but never let a pager or a prompt block us.
+    env.setdefault("GIT_PAGER", "cat")
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+def run_git(
+    args: Iterable[str],
+    cwd: str | os.PathLike[str] | None = None,
+    *,
+    input: bytes | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git ARGS`` and return the completed process (bytes)."""
+    cmd = ["git", *args]
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, input=input, capture_output=True, env=_git_env(), check=False
+        )
+    except FileNotFoundError:
+        raise UsageError("git is not installed or not on PATH", fix="install git") from None
+    if check and proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = err[-1] if err else f"exit code {proc.returncode}"
+        raise GitError(f"git {' '.join(cmd[1:3])} failed: {detail}")
+    return proc
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str
+    blob: str
+
+
+class Git:
+    """One Git work tree."""
+
+    def __init__(self, root: Path, git_dir: Path, common_dir: Path) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self.common_dir = common_dir
+
+    @classmethod
+    def discover(cls, cwd: str | os.PathLike[str] | None = None) -> Git:
+        """Find the work tree containing ``cwd``; NotARepositoryError outside one."""
+        where = Path(cwd or os.getcwd())
+        if not where.is_dir():
+            raise UsageError(f"{where} is not a directory")
+        proc = run_git(
+            [
+                "rev-parse",
+                "--path-format=absolute",
+                "--show-toplevel",
+                "--git-dir",
+                "--git-common-dir",
+            ],
+            cwd=where,
+            check=False,
+        )
+        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+        if proc.returncode != 0 or len(lines) != 3:
+            raise NotARepositoryError(
+                f"{where} is not inside a Git work tree", fix="git init && gitmodel init"
+            )
+        root, git_dir, common_dir = (Path(line) for line in lines)
+        return cls(root, git_dir, common_dir)
+
+    # --- plumbing --------------------------------------------------------------
+
+    def run(self, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+        return run_git(args, cwd=self.root, input=input, check=check).stdout
+
+    def text(self, *args: str) -> str:
+        return self.run(*args).decode("utf-8", "surrogateescape")
+
+    @cached_property
+    def repo(self) -> Any:
+        """A GitPython Repo, imported on first use only."""
+        import git as gitpython
+
+        return gitpython.Repo(self.root)
+
+    # --- questions in domain words ----------------------------------------------
+
+    def pointer_files(self) -> list[str]:
+        """Pointer files in the work tree: tracked, plus untracked ones not ignored."""
+        out = self.run(
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            POINTER_PATHSPEC,
+        )
+        seen = dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
+        return [p for p in seen if (self.root / p).exists()]
+
+    def staged_paths(self) -> list[tuple[str, str]]:
+        """(status letter, path) of every change staged for the next commit."""
+        out = self.run("diff", "--cached", "--name-status", "-z", "--no-renames")
+        fields = out.decode("utf-8", "surrogateescape").split("\0")
+        return [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
+
+    def is_tracked(self, path: str) -> bool:
+        out = self.run("ls-files", "-z", "--", path)
+        return bool(out.strip(b"\0"))
+
+    def rev_parse(self, rev: str) -> str:
+        """Full sha of a commit-ish; UsageError naming the revision if it does not exist."""
+        proc = run_git(
+            ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=self.root, check=False
+        )
+        if proc.returncode != 0:
+            raise UsageError(f"unknown revision {rev!r}", fix="git log --oneline")
+        return proc.stdout.decode().strip()
+
+    def head(self) -> str | None:
+        proc = run_git(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=self.root, check=False)
+        return proc.stdout.decode().strip() or None
+
+    def show_file(self, rev: str, path: str) -> bytes | None:
+        """Content of ``path`` at ``rev``, or None when it does not exist there."""
+        proc = run_git(["cat-file", "blob", f"{rev}:{path}"], cwd=self.root, check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def pointer_entries_at(self, rev: str) -> list[TreeEntry]:
+        """Pointer files in the tree of ``rev`` (path and blob id)."""
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", rev)
+        entries = []
+        for record in out.decode("utf-8", "surrogateescape").split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, kind, blob = meta.split(" ")
+            if kind == "blob" and path.endswith(".gitmodel") and mode != "120000":
+                entries.append(TreeEntry(path, blob))
+        return entries
+
+    def pointer_blobs_reachable(self, revs: list[str]) -> list[TreeEntry]:
+        """Every distinct pointer blob in the history of ``revs`` (e.g. ``["--all"]``)."""
+        if not revs:
+            return []
+        out = self.run("rev-list", "--objects", *revs, "--")
+        entries = []
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            sha, _, path = line.partition(" ")
+            if path.endswith(".gitmodel"):
+                entries.append(TreeEntry(path, sha))
+        return entries
+
+    def read_blobs(self, blobs: Iterable[str]) -> dict[str, bytes]:
+        """Contents of many blobs through one ``git cat-file --batch``."""
+        wanted = list(dict.fromkeys(blobs))
+        if not wanted:
+            return {}
+        out = self.run("cat-file", "--batch", input=("\n".join(wanted) + "\n").encode())
+        result: dict[str, bytes] = {}
+        pos = 0
+        for sha in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 2 and header[1] == b"missing":
+                continue
+            size = int(header[2])
+            result[sha] = out[pos : pos + size]
+            pos += size + 1
+        return result
+
+    def branches(self) -> list[str]:
+        return [
+            b
+            for b in self.text("for-each-ref", "--format=%(objectname)", "refs/heads").split()
+            if b
+        ]
+
+    def tag_commits(self) -> list[str]:
+        return [
+            t
+            for t in self.text(
+                "for-each-ref",
+                "--format=%(if)%(*objectname)%(then)%(*objectname)%(else)%(objectname)%(end)",
+                "refs/tags",
+            ).split()
+            if t
+        ]
+
+    def commits_in_range(self, old: str, new: str) -> list[str]:
+        """Commits in ``old..new`` (all of ``new``'s history when old is the zero sha)."""
+        args = [new] if old == _ZERO_SHA else [new, f"^{old}"]
+        return self.text("rev-list", *args, "--").split()
+
+    def stage(self, paths: Iterable[str]) -> None:
+        """``git add`` the given paths (pointers and .gitignore files)."""
+        items = list(paths)
+        if items:
+            self.run("add", "--", *items)
+
+    def check_ignored(self, paths: Iterable[str]) -> set[str]:
+        items = list(paths)
+        if not items:
+            return set()
+        proc = run_git(
+            ["check-ignore", "-z", "--stdin"],
+            cwd=self.root,
+            input=("\0".join(items) + "\0").encode(),
+            check=False,
+        )
+        return {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
+
+    def hooks_dir(self) -> Path:
+        path = self.text("rev-parse", "--path-format=absolute", "--git-path", "hooks").strip()
+        return Path(path)
+
+    def iter_lines(self, *args: str) -> Iterator[str]:
+        yield from self.text(*args).splitlines()

@@ -1,0 +1,127 @@
+"""Directory manifests: the sorted list of (path, oid, size, executable) of a tracked
+directory. Stored in the cache like any object; a dir pointer names the manifest's oid.
+
+This module holds the model, the safety checks and the canonical JSON encoding
+(standard library only). Manifests of more than ``PARQUET_THRESHOLD`` files are
+stored as Parquet by ``gitmodel.storage.manifests``.
+
+Manifests are untrusted input: every path must be relative, normalised, free of
+``..``, drive letters, backslashes and NUL, and unique.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gitmodel.errors import ManifestError
+from gitmodel.hashing import HEX_LENGTH, is_valid_oid
+
+FORMAT_VERSION = 1
+PARQUET_THRESHOLD = 10_000
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+@dataclass(frozen=True, order=True)
+class Entry:
+    """One file of a tracked directory."""
+
+    path: str  # relative, POSIX separators
+    oid: str
+    size: int
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class Manifest:
+    algo: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def total_size(self) -> int:
+        return sum(e.size for e in self.entries)
+
+    def by_path(self) -> dict[str, Entry]:
+        return {e.path: e for e in self.entries}
+
+
+def check_relative_path(path: str, source: str = "manifest") -> str:
+    """Return ``path`` if it is a safe relative POSIX path, else raise ManifestError."""
+    if not isinstance(path, str) or not path:
+        raise ManifestError(f"{source}: empty path")
+    problem = None
+    if "\x00" in path:
+        problem = "contains NUL"
+    elif "\\" in path:
+        problem = "contains a backslash"
+    elif path.startswith("/"):
+        problem = "is absolute"
+    elif _DRIVE.match(path):
+        problem = "has a drive letter"
+    elif any(part in ("..", ".", "") for part in path.split("/")):
+        problem = "is not normalised or contains '..'"
+    elif posixpath.normpath(path) != path:
+        problem = "is not normalised"
+    if problem:
+        raise ManifestError(f"{source}: unsafe path {path!r} {problem}")
+    return path
+
+
+def make_manifest(algo: str, entries: Iterable[Entry], source: str = "manifest") -> Manifest:
+    """Validate and sort entries into a Manifest; raise ManifestError on anything unsafe."""
+    if algo not in HEX_LENGTH:
+        raise ManifestError(f"{source}: unknown hash {algo!r}")
+    ordered = sorted(entries, key=lambda e: e.path)
+    seen: set[str] = set()
+    for entry in ordered:
+        check_relative_path(entry.path, source)
+        if not is_valid_oid(algo, entry.oid):
+            raise ManifestError(f"{source}: {entry.path}: oid is not {HEX_LENGTH[algo]} hex digits")
+        if type(entry.size) is not int or entry.size < 0:
+            raise ManifestError(f"{source}: {entry.path}: size must be a non-negative integer")
+        if entry.path in seen:
+            raise ManifestError(f"{source}: duplicate path {entry.path!r}")
+        seen.add(entry.path)
+    # A path cannot be both a file and a directory holding other entries.
+    for entry in ordered:
+        parent = posixpath.dirname(entry.path)
+        while parent:
+            if parent in seen:
+                raise ManifestError(f"{source}: {parent!r} is both a file and a directory")
+            parent = posixpath.dirname(parent)
+    return Manifest(algo=algo, entries=tuple(ordered))
+
+
+def to_json_bytes(manifest: Manifest) -> bytes:
+    """Canonical JSON: sorted entries, no whitespace, UTF-8. Same manifest, same bytes."""
+    doc = {
+        "version": FORMAT_VERSION,
+        "hash": manifest.algo,
+        "entries": [[e.path, e.oid, e.size, int(e.executable)] for e in manifest.entries],
+    }
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def from_json_bytes(data: bytes, source: str = "manifest") -> Manifest:
+    """Parse and validate a JSON manifest."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManifestError(f"{source}: not a JSON manifest ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
+        raise ManifestError(f"{source}: unsupported manifest version; upgrade gitmodel")
+    raw = doc.get("entries")
+    if not isinstance(raw, list):
+        raise ManifestError(f"{source}: 'entries' must be a list")
+    entries = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 4):
+            raise ManifestError(f"{source}: malformed entry {item!r:.80}")
+        path, oid, size, executable = item
+        if not isinstance(path, str) or not isinstance(oid, str):
+            raise ManifestError(f"{source}: malformed entry {item!r:.80}")
+        entries.append(Entry(path, oid, size, bool(executable)))
+    return make_manifest(str(doc.get("hash")), entries, source)

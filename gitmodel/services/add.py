@@ -1,0 +1,226 @@
+"""``gitmodel add``: put a model's bytes in the cache and write its pointer."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitmodel.errors import UsageError
+from gitmodel.manifest import Entry, make_manifest
+from gitmodel.metrics import parse_metrics_text
+from gitmodel.pointer import SUFFIX, Pointer, format_pointer
+from gitmodel.progress import NULL_PROGRESS, Progress
+from gitmodel.services.tracking import (
+    ScannedFile,
+    check_trackable,
+    read_pointer_file,
+    scan_dir,
+)
+from gitmodel.services.workspace import Workspace
+from gitmodel.storage import manifests
+
+# Small files: thread pool hides syscall latency; large ones are hashed with threads.
+_SMALL_FILE_JOBS = max(4, 2 * (os.cpu_count() or 1))
+
+
+@dataclass
+class AddResult:
+    model: str
+    pointer: Pointer
+    changed: bool  # False when the pointer was already byte-identical
+    staged: list[str] = field(default_factory=list)
+
+
+def read_metrics_file(path: str) -> dict[str, int | float]:
+    """Metrics from a .json, .yaml/.yml or .csv file."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--metrics-file {path}: {exc.strerror}") from None
+    suffix = source.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        import yaml
+
+        from gitmodel.metrics import flatten
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise UsageError(f"{path}: invalid YAML ({exc})".splitlines()[0]) from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: expected a mapping of metric names to numbers")
+        return flatten(data, path)
+    fmt = {".json": "json", ".csv": "csv"}.get(suffix, suffix.lstrip("."))
+    return parse_metrics_text(text, fmt, path)
+
+
+def _write_atomic(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` via a temp file + rename; False if already identical."""
+    data = text.encode("utf-8")
+    with contextlib.suppress(FileNotFoundError):
+        if path.read_bytes() == data:
+            return False
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".gitmodel-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+def write_pointer(ws: Workspace, model: str, pointer: Pointer) -> bool:
+    """Write ``<model>.gitmodel`` atomically; False when it was already identical."""
+    return _write_atomic(ws.abspath(model + SUFFIX), format_pointer(pointer))
+
+
+def ignore_model(ws: Workspace, model: str) -> str | None:
+    """Add ``/<name>`` to the .gitignore beside the model; return that file if changed."""
+    parent, _, name = model.rpartition("/")
+    gitignore_rel = f"{parent}/.gitignore" if parent else ".gitignore"
+    path = ws.abspath(gitignore_rel)
+    line = "/" + _escape_ignore(name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    if line in text.splitlines():
+        return None
+    if text and not text.endswith("\n"):
+        text += "\n"
+    _write_atomic(path, text + line + "\n")
+    return gitignore_rel
+
+
+def _escape_ignore(name: str) -> str:
+    out = []
+    for ch in name:
+        if ch in "*?[]\\!#":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    return escaped[:-1] + "\\ " if escaped.endswith(" ") else escaped
+
+
+def _add_file(ws: Workspace, rel: str, path: Path, progress: Progress) -> tuple[str, int]:
+    st = path.stat()
+    oid = ws.state.lookup(rel, st, ws.algo)
+    if oid is not None and ws.cache.has(ws.algo, oid):
+        progress.advance(st.st_size)
+        return oid, st.st_size
+    oid, size = ws.cache.add_file(path, ws.algo, progress=progress.advance)
+    after = path.stat()
+    if (after.st_mtime_ns, after.st_size) != (st.st_mtime_ns, st.st_size):
+        raise UsageError(f"{ws.display(rel)} changed while it was being added; try again")
+    ws.state.record([(rel, st, ws.algo, oid)])
+    return oid, size
+
+
+def _add_dir(ws: Workspace, rel: str, path: Path, progress: Progress) -> tuple[str, int, int]:
+    files = scan_dir(ws, path)
+    known = ws.state.lookup_prefix(rel + "/")
+    algo = ws.algo
+    todo: list[ScannedFile] = []
+    entries: dict[str, Entry] = {}
+    for f in files:
+        oid = ws.state.trusted(known.get(f"{rel}/{f.rel}"), f.st, algo)
+        if oid is not None and ws.cache.has(algo, oid):
+            entries[f.rel] = Entry(f.rel, oid, f.st.st_size, f.executable)
+        else:
+            todo.append(f)
+    progress.start(f"adding {ws.display(rel)}", sum(f.st.st_size for f in todo), len(todo))
+
+    def one(f: ScannedFile) -> tuple[ScannedFile, str]:
+        oid, _ = ws.cache.add_file(Path(f.path), algo, fsync=False)
+        return f, oid
+
+    recorded = []
+    with ThreadPoolExecutor(max_workers=_SMALL_FILE_JOBS) as pool:
+        for f, oid in pool.map(one, todo):
+            entries[f.rel] = Entry(f.rel, oid, f.st.st_size, f.executable)
+            recorded.append((f"{rel}/{f.rel}", f.st, algo, oid))
+            progress.advance(f.st.st_size)
+            progress.file_done()
+    if todo:
+        ws.cache.sync()  # one flush for the batch, before any pointer names these objects
+    ws.state.record(recorded)
+    manifest = make_manifest(algo, entries.values(), ws.display(rel))
+    oid, _ = manifests.store(ws.cache, manifest)
+    return oid, manifest.total_size, len(manifest.entries)
+
+
+def add(
+    ws: Workspace,
+    paths: list[str],
+    *,
+    metrics: dict[str, int | float] | None = None,
+    meta: dict[str, Any] | None = None,
+    stage: bool = True,
+    progress: Progress = NULL_PROGRESS,
+) -> list[AddResult]:
+    """Track files or directories: cache their bytes, write pointers, gitignore, stage."""
+    if not paths:
+        raise UsageError("name at least one file or directory to add")
+    models = []
+    for arg in paths:
+        rel = ws.rel(arg)
+        check_trackable(ws, rel)
+        if ws.git.is_tracked(rel):
+            raise UsageError(
+                f"{ws.display(rel)} is already committed to Git itself",
+                fix=f"git rm -r --cached {ws.display(rel)} && gitmodel add {ws.display(rel)}",
+            )
+        models.append(rel)
+    results = []
+    to_stage: list[str] = []
+    for rel in models:
+        path = ws.abspath(rel)
+        previous: Pointer | None = None
+        if ws.abspath(rel + SUFFIX).exists():
+            previous = read_pointer_file(ws, rel)
+        if path.is_dir():
+            oid, size, files = _add_dir(ws, rel, path, progress)
+            kind: str = "dir"
+        else:
+            progress.start(f"adding {ws.display(rel)}", path.stat().st_size, 1)
+            oid, size = _add_file(ws, rel, path, progress)
+            kind, files = "file", None
+        progress.finish()
+        new_meta = dict(meta or {})
+        new_metrics = dict(metrics or {})
+        if previous is not None and previous.oid == oid and previous.algo == ws.algo:
+            # Same bytes: options given now refine what the pointer already says.
+            new_meta = {**previous.meta, **new_meta}
+            new_metrics = {**previous.metrics, **new_metrics}
+        pointer = Pointer(
+            oid=oid,
+            size=size,
+            algo=ws.algo,
+            kind=kind,
+            files=files,
+            meta=new_meta,
+            metrics=new_metrics,
+        )
+        changed = write_pointer(ws, rel, pointer)
+        staged = [rel + SUFFIX]
+        gitignore = ignore_model(ws, rel)
+        if gitignore:
+            staged.append(gitignore)
+        results.append(AddResult(rel, pointer, changed, staged))
+        to_stage.extend(staged)
+    if stage:
+        ws.git.stage(to_stage)
+    return results

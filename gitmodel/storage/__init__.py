@@ -1,0 +1,1 @@
+"""Storage: the cache, the state db, remotes and the transfer engine."""

@@ -1,0 +1,326 @@
+"""The content-addressed cache: ``<root>/<algo>/<2 hex>/<rest>``.
+
+Objects are written to a temporary file on the same filesystem, flushed, made
+read-only and renamed into place, so a reader never sees a partial object and an
+object is never modified once written. Every read that materialises an object in
+the workspace re-hashes it on the way, so a corrupted cache is found, never spread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from gitmodel.errors import CorruptObjectError, GitModelError, ObjectMissingError
+from gitmodel.hashing import copy_and_hash, hash_file, is_valid_oid
+
+TMP_DIR = "tmp"
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+_FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
+WORKSPACE_TMP_MARK = ".gitmodel-tmp-"
+
+Progress = Callable[[int], object] | None
+
+
+def _syncfs(path: Path) -> None:
+    """Flush the filesystem holding ``path`` (one call for a whole batch of objects)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.syncfs(fd) != 0:
+            os.sync()
+    except (OSError, AttributeError):
+        os.sync()
+    finally:
+        os.close(fd)
+
+
+def _reflink(src: Path, dst_fd: int) -> bool:
+    """Copy-on-write clone of ``src`` into the open file ``dst_fd``; False if unsupported."""
+    try:
+        import fcntl
+
+        with open(src, "rb") as fh:
+            fcntl.ioctl(dst_fd, _FICLONE, fh.fileno())
+        return True
+    except (OSError, ImportError):
+        return False
+
+
+def disk_error(exc: OSError, what: str) -> GitModelError:
+    """Turn ENOSPC/EROFS/EACCES into a one-line error with a fix."""
+    reason = {
+        errno.ENOSPC: "no space left on device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EROFS: "read-only file system",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return GitModelError(f"cannot write {what}: {reason}; nothing was changed")
+
+
+class Cache:
+    """A local content-addressed object store for one hash algorithm family."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._made_dirs: set[Path] = set()
+
+    # --- layout -----------------------------------------------------------------
+
+    def path(self, algo: str, oid: str) -> Path:
+        if not is_valid_oid(algo, oid):
+            # Never build a path from an unchecked name: it comes from untrusted text.
+            raise CorruptObjectError(f"refusing invalid {algo} object id {oid[:80]!r}")
+        return self.root / algo / oid[:2] / oid[2:]
+
+    def has(self, algo: str, oid: str) -> bool:
+        return self.path(algo, oid).is_file()
+
+    def size(self, algo: str, oid: str) -> int | None:
+        try:
+            return self.path(algo, oid).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def tmp_dir(self) -> Path:
+        path = self.root / TMP_DIR
+        if path not in self._made_dirs:
+            path.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(path)
+        return path
+
+    def _ensure_parent(self, path: Path) -> None:
+        parent = path.parent
+        if parent not in self._made_dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(parent)
+
+    def iter_objects(self) -> Iterator[tuple[str, str, Path]]:
+        """Every object as ``(algo, oid, path)``; stray files are ignored."""
+        if not self.root.is_dir():
+            return
+        for algo_dir in self.root.iterdir():
+            if algo_dir.name == TMP_DIR or not algo_dir.is_dir():
+                continue
+            algo = algo_dir.name
+            for prefix in algo_dir.iterdir():
+                if not prefix.is_dir() or len(prefix.name) != 2:
+                    continue
+                for entry in os.scandir(prefix):
+                    oid = prefix.name + entry.name
+                    if entry.is_file(follow_symlinks=False) and is_valid_oid(algo, oid):
+                        yield algo, oid, Path(entry.path)
+
+    # --- writing ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _temp(self) -> Iterator[tuple[BinaryIO, Path]]:
+        """A temp file in the cache that is removed unless it was renamed into place."""
+        try:
+            fd, name = tempfile.mkstemp(prefix="obj-", dir=self.tmp_dir())
+        except OSError as exc:
+            raise disk_error(exc, f"to the cache at {self.root}") from None
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                yield fh, tmp
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def _commit(self, tmp: Path, fh: BinaryIO, algo: str, oid: str, fsync: bool) -> Path:
+        final = self.path(algo, oid)
+        fh.flush()
+        os.fchmod(fh.fileno(), READ_ONLY)
+        if fsync:
+            os.fsync(fh.fileno())
+        if final.exists():
+            return final  # same bytes already there: content addressing dedupes
+        self._ensure_parent(final)
+        os.replace(tmp, final)
+        return final
+
+    def add_file(
+        self, src: Path, algo: str, *, fsync: bool = True, progress: Progress = None
+    ) -> tuple[str, int]:
+        """Copy a file into the cache, hashing on the way (its bytes are read once)."""
+        try:
+            with open(src, "rb") as fin:
+                size_hint = os.fstat(fin.fileno()).st_size
+                with self._temp() as (fout, tmp):
+                    oid, size = copy_and_hash(
+                        fin, fout, algo, size_hint=size_hint, progress=progress
+                    )
+                    self._commit(tmp, fout, algo, oid, fsync)
+        except OSError as exc:
+            raise disk_error(exc, f"{src} to the cache") from None
+        return oid, size
+
+    def add_bytes(self, data: bytes, algo: str) -> str:
+        import io
+
+        return self.add_stream(io.BytesIO(data), algo)[0]
+
+    def add_stream(
+        self,
+        src: BinaryIO,
+        algo: str,
+        expected_oid: str | None = None,
+        *,
+        source: str = "stream",
+        progress: Progress = None,
+    ) -> tuple[str, int]:
+        """Store a stream; with ``expected_oid`` a mismatch leaves nothing behind."""
+        try:
+            with self._temp() as (fout, tmp):
+                oid, size = copy_and_hash(src, fout, algo, progress=progress)
+                if expected_oid is not None and oid != expected_oid:
+                    raise CorruptObjectError(
+                        f"object {expected_oid[:12]} from {source} is corrupt "
+                        f"(its bytes hash to {oid[:12]}); nothing was stored"
+                    )
+                self._commit(tmp, fout, algo, oid, fsync=True)
+        except OSError as exc:
+            raise disk_error(exc, "to the cache") from None
+        return oid, size
+
+    def sync(self) -> None:
+        """Make every object written with ``fsync=False`` durable (one syscall)."""
+        if self.root.is_dir():
+            _syncfs(self.root)
+
+    def remove(self, algo: str, oid: str) -> int:
+        path = self.path(algo, oid)
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            return 0
+        return size
+
+    def quarantine(self, algo: str, oid: str) -> None:
+        """Take a corrupt object out of the way so a fetch can bring a good copy."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path(algo, oid).unlink()
+
+    # --- reading ----------------------------------------------------------------
+
+    def read_bytes(self, algo: str, oid: str, max_size: int | None = None) -> bytes:
+        """A whole (small) object, verified."""
+        path = self.path(algo, oid)
+        try:
+            data = path.read_bytes() if max_size is None else path.open("rb").read(max_size + 1)
+        except FileNotFoundError:
+            raise ObjectMissingError(
+                f"object {oid[:12]} is not in the cache", fix="gitmodel pull"
+            ) from None
+        from gitmodel.hashing import hash_bytes
+
+        if hash_bytes(data, algo) != oid:
+            self.quarantine(algo, oid)
+            raise CorruptObjectError(
+                f"cache object {oid[:12]} was corrupt and has been removed",
+                fix="gitmodel pull",
+            )
+        return data
+
+    def verify(self, algo: str, oid: str) -> bool:
+        """True when the object exists and its bytes hash to its name."""
+        path = self.path(algo, oid)
+        try:
+            return hash_file(path, algo)[0] == oid
+        except FileNotFoundError:
+            return False
+
+    def materialize(
+        self,
+        algo: str,
+        oid: str,
+        dest: Path,
+        strategies: tuple[str, ...],
+        *,
+        executable: bool = False,
+        progress: Progress = None,
+    ) -> str:
+        """Place object ``oid`` at ``dest`` atomically; return the strategy used.
+
+        The object is verified while it is placed; a corrupt object raises
+        CorruptObjectError, is removed from the cache, and ``dest`` is untouched.
+        """
+        src = self.path(algo, oid)
+        if not src.is_file():
+            raise ObjectMissingError(
+                f"object {oid[:12]} for {dest.name} is not in the cache", fix="gitmodel pull"
+            )
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{dest.name[:60]}{WORKSPACE_TMP_MARK}", dir=dest.parent
+        )
+        tmp = Path(name)
+        used = ""
+        try:
+            for strategy in strategies:
+                if strategy == "reflink" and _reflink(src, fd):
+                    used = "reflink"
+                    self._verify_or_quarantine(algo, oid, hash_file(tmp, algo)[0], dest)
+                    break
+                if strategy == "copy":
+                    used = "copy"
+                    with open(src, "rb") as fin, open(fd, "wb", closefd=False) as fout:
+                        got, _ = copy_and_hash(
+                            fin, fout, algo, size_hint=src.stat().st_size, progress=progress
+                        )
+                    self._verify_or_quarantine(algo, oid, got, dest)
+                    break
+                if strategy in ("hardlink", "symlink"):
+                    self._verify_or_quarantine(algo, oid, hash_file(src, algo)[0], dest)
+                    os.close(fd)
+                    fd = -1
+                    tmp.unlink()
+                    if strategy == "hardlink":
+                        try:
+                            os.link(src, tmp)
+                        except OSError:
+                            # e.g. another filesystem: take the next strategy, fresh file.
+                            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                            continue
+                    else:
+                        os.symlink(src, tmp)
+                    used = strategy
+                    break
+            if not used:
+                raise GitModelError(
+                    f"none of the link strategies {list(strategies)} worked for {dest}",
+                    fix='add "copy" to cache.link in .gitmodel.toml',
+                )
+            if used in ("reflink", "copy"):
+                mode = 0o777 if executable else 0o666
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, mode & ~umask)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            raise disk_error(exc, str(dest)) from None
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        return used
+
+    def _verify_or_quarantine(self, algo: str, oid: str, got: str, dest: Path) -> None:
+        if got != oid:
+            self.quarantine(algo, oid)
+            raise CorruptObjectError(
+                f"cache object {oid[:12]} for {dest.name} was corrupt (bytes hash to "
+                f"{got[:12]}); it was removed and {dest.name} left untouched",
+                fix="gitmodel pull",
+            )
