@@ -162,7 +162,7 @@ def parse_pointer(text: str | bytes, source: str = "<pointer>") -> Pointer:
         raise PointerError(source, None, f"pointer is larger than {MAX_POINTER_BYTES} bytes")
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         msg = str(exc)
         match = re.search(r"\(at line (\d+), column \d+\)", msg)
         line = int(match.group(1)) if match else None
