@@ -109,7 +109,7 @@ def from_json_bytes(data: bytes, source: str = "manifest") -> Manifest:
     """Parse and validate a JSON manifest."""
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ManifestError(f"{source}: not a JSON manifest ({exc})") from None
     if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
         raise ManifestError(f"{source}: unsupported manifest version; upgrade gitmodel")
