@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# gitmodel end to end on the embedded defaults: a throwaway Git repo, a real
+# scikit-learn model trained twice, versioned, committed, and the first version
+# restored. Run from a checkout:  bash examples/quickstart.sh
+# Sets up .venv (with the [demo] extra) the first time if gitmodel is not installed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+project=$(dirname "$here")
+if [ -n "${GITMODEL_PYTHON:-}" ]; then
+    py=$GITMODEL_PYTHON
+elif [ -x "$project/.venv/bin/python" ] && "$project/.venv/bin/python" -c "import gitmodel, sklearn" 2>/dev/null; then
+    py=$project/.venv/bin/python
+else
+    echo "== setting up $project/.venv (first run only)"
+    python3 -m venv "$project/.venv"
+    "$project/.venv/bin/pip" install --quiet --disable-pip-version-check -e "$project[demo]"
+    py=$project/.venv/bin/python
+fi
+gm() { echo "\$ gitmodel $*"; "$py" -m gitmodel "$@"; }
+step() { printf '\n== %s\n' "$*"; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/gitmodel-quickstart.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export GIT_CONFIG_GLOBAL="$work/gitconfig" GIT_CONFIG_NOSYSTEM=1
+git config --global user.name "gitmodel demo"
+git config --global user.email "demo@example.com"
+git config --global init.defaultBranch main
+
+repo=$work/demo
+mkdir -p "$repo/models"
+cd "$repo"
+git init -q
+
+step "1. set up gitmodel in a new Git repo"
+gm init
+
+step "2. train model v1 and track it"
+"$py" "$here/train.py" models/churn.pkl metrics.json --c 1.0
+gm add models/churn.pkl --metrics-file metrics.json --meta framework=sklearn
+cat models/churn.pkl.gitmodel
+git commit -qm "churn model v1"
+v1_sum=$(sha256sum models/churn.pkl | cut -d' ' -f1)
+
+step "3. train v2 (noisier labels), track and commit it"
+"$py" "$here/train.py" models/churn.pkl metrics.json --c 0.01 --noise 0.3
+gm add models/churn.pkl --metrics-file metrics.json --meta framework=sklearn
+git commit -qm "churn model v2"
+gm status
+
+step "4. bring back v1 from history"
+gm checkout models/churn.pkl --rev HEAD~1
+test "$(sha256sum models/churn.pkl | cut -d' ' -f1)" = "$v1_sum"
+echo "models/churn.pkl is byte-identical to v1"
+gm status --json
+
+step "5. delete the binary and restore it from the cache"
+rm models/churn.pkl
+gm status || true
+gm checkout
+gm status --check
+
+printf '\nquickstart: OK (repo was %s, removed on exit)\n' "$repo"

@@ -1,0 +1,197 @@
+"""The public Python API of gitmodel.
+
+    import gitmodel.api as gm
+    gm.add(["models/churn.pkl"], metrics={"accuracy": 0.91})
+    data = gm.read("models/churn.pkl", rev="HEAD~1")
+    with gm.open("models/churn.pkl") as fh: ...
+
+Every function takes ``repo`` (a path inside the work tree; default: the current
+directory) and raises ``gitmodel.errors.GitModelError`` subclasses on failure.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any, BinaryIO
+
+from gitmodel.errors import CorruptObjectError, UsageError
+from gitmodel.hashing import new_hasher
+from gitmodel.pointer import SUFFIX, Pointer, parse_pointer
+from gitmodel.services.add import AddResult
+from gitmodel.services.add import add as _add
+from gitmodel.services.checkout import CheckoutResult, resolve_revision
+from gitmodel.services.checkout import checkout as _checkout
+from gitmodel.services.gc import GcResult
+from gitmodel.services.gc import gc as _gc
+from gitmodel.services.status import ModelStatus
+from gitmodel.services.status import status as _status
+from gitmodel.services.workspace import Workspace
+from gitmodel.storage import manifests
+
+__all__ = [
+    "AddResult",
+    "CheckoutResult",
+    "GcResult",
+    "ModelStatus",
+    "Pointer",
+    "add",
+    "checkout",
+    "gc",
+    "open",
+    "pointer",
+    "read",
+    "status",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+def _ws(repo: PathLike | None) -> Workspace:
+    return Workspace.open(repo)
+
+
+def add(
+    paths: list[PathLike] | PathLike,
+    *,
+    metrics: dict[str, int | float] | None = None,
+    meta: dict[str, Any] | None = None,
+    stage: bool = True,
+    repo: PathLike | None = None,
+) -> list[AddResult]:
+    """Track files or directories (like ``gitmodel add``)."""
+    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    return _add(_ws(repo), [os.fspath(p) for p in items], metrics=metrics, meta=meta, stage=stage)
+
+
+def status(paths: list[str] | None = None, *, repo: PathLike | None = None) -> list[ModelStatus]:
+    """Status of every tracked model (like ``gitmodel status``)."""
+    return _status(_ws(repo), paths)
+
+
+def checkout(
+    paths: list[str] | None = None,
+    *,
+    rev: str | None = None,
+    force: bool = False,
+    repo: PathLike | None = None,
+) -> list[CheckoutResult]:
+    """Restore binaries to match pointers (like ``gitmodel checkout``)."""
+    return _checkout(_ws(repo), paths, rev=rev, force=force)
+
+
+def gc(
+    *,
+    all_branches: bool = False,
+    all_tags: bool = False,
+    all_commits: bool = False,
+    dry_run: bool = False,
+    repo: PathLike | None = None,
+) -> GcResult:
+    """Remove unreferenced cache objects (like ``gitmodel gc``)."""
+    return _gc(
+        _ws(repo),
+        all_branches=all_branches,
+        all_tags=all_tags,
+        all_commits=all_commits,
+        dry_run=dry_run,
+    )
+
+
+def _pointer_text(ws: Workspace, model: str, rev: str | None) -> bytes | None:
+    if rev is None:
+        try:
+            return ws.abspath(model + SUFFIX).read_bytes()
+        except FileNotFoundError:
+            return None
+    commit, _ = resolve_revision(ws, rev)
+    return ws.git.show_file(commit, model + SUFFIX)
+
+
+def pointer(path: PathLike, *, rev: str | None = None, repo: PathLike | None = None) -> Pointer:
+    """The pointer of a tracked model, from the workspace or at ``rev``."""
+    ws = _ws(repo)
+    model = ws.model_of_arg(os.fspath(path))
+    text = _pointer_text(ws, model, rev)
+    if text is None:
+        raise UsageError(f"{path} is not tracked by gitmodel" + (f" at {rev}" if rev else ""))
+    return parse_pointer(text, f"{rev}:{model}{SUFFIX}" if rev else ws.display(model + SUFFIX))
+
+
+def _locate(ws: Workspace, path: str, rev: str | None) -> tuple[str, str, int]:
+    """(algo, oid, size) of a tracked file, or of a file inside a tracked directory."""
+    model = ws.model_of_arg(path)
+    candidate, inner = model, ""
+    while True:
+        text = _pointer_text(ws, candidate, rev)
+        if text is not None:
+            p = parse_pointer(text, candidate + SUFFIX)
+            if not inner:
+                if p.is_dir:
+                    raise UsageError(f"{path} is a tracked directory; name a file inside it")
+                return p.algo, p.oid, p.size
+            if not p.is_dir:
+                break
+            manifest = manifests.load(ws.cache, p.algo, p.oid, candidate + SUFFIX)
+            entry = manifest.by_path().get(inner)
+            if entry is None:
+                break
+            return p.algo, entry.oid, entry.size
+        if "/" not in candidate:
+            break
+        candidate, _, name = candidate.rpartition("/")
+        inner = f"{name}/{inner}" if inner else name
+    raise UsageError(f"{path} is not tracked by gitmodel" + (f" at {rev}" if rev else ""))
+
+
+class _VerifyingReader(io.RawIOBase):
+    """Streams an object and checks its hash when the end is reached."""
+
+    def __init__(self, fh: BinaryIO, algo: str, oid: str, size: int) -> None:
+        self._fh, self._algo, self._oid, self._size = fh, algo, oid, size
+        self._hasher = new_hasher(algo, size)
+        self._seen = 0
+        self._checked = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._fh.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self._hasher.update(memoryview(buffer)[:n])
+            self._seen += n
+        elif not self._checked:
+            self._checked = True
+            if self._seen != self._size or self._hasher.hexdigest() != self._oid:
+                raise CorruptObjectError(
+                    f"object {self._oid[:12]} is corrupt (its bytes do not match its name)",
+                    fix="gitmodel pull",
+                )
+        return n or 0
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def open(path: PathLike, *, rev: str | None = None, repo: PathLike | None = None) -> BinaryIO:
+    """A binary stream of a model's bytes at ``rev`` (default: the workspace pointer),
+    read from the cache and verified when read to the end."""
+    ws = _ws(repo)
+    algo, oid, size = _locate(ws, os.fspath(path), rev)
+    obj = ws.cache.path(algo, oid)
+    if not obj.is_file():
+        from gitmodel.errors import ObjectMissingError
+
+        raise ObjectMissingError(
+            f"object {oid[:12]} of {path} is not in the cache", fix="gitmodel pull"
+        )
+    raw = _VerifyingReader(obj.open("rb"), algo, oid, size)
+    return io.BufferedReader(raw, buffer_size=1024 * 1024)
+
+
+def read(path: PathLike, *, rev: str | None = None, repo: PathLike | None = None) -> bytes:
+    """A model's whole content (verified) at ``rev``."""
+    with open(path, rev=rev, repo=repo) as fh:
+        return fh.read()
