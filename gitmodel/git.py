@@ -142,6 +142,13 @@ class Git:
             raise UsageError(f"unknown revision {rev!r}", fix="git log --oneline")
         return proc.stdout.decode().strip()
 
+    def object_exists(self, rev: str) -> bool:
+        """True when ``rev`` names an object present in this repository."""
+        proc = run_git(
+            ["rev-parse", "--verify", "--quiet", f"{rev}^{{object}}"], cwd=self.root, check=False
+        )
+        return proc.returncode == 0
+
     def head(self) -> str | None:
         proc = run_git(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=self.root, check=False)
         return proc.stdout.decode().strip() or None

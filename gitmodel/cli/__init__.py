@@ -14,7 +14,26 @@ def _fast_path(argv: list[str]) -> int | None:
 
         sys.stdout.write(f"gitmodel {__version__}\n")
         return 0
+    if len(argv) >= 2 and argv[0] == "hook":
+        return run_hook_command(argv[1], argv[2:])
     return None
+
+
+def run_hook_command(name: str, args: list[str]) -> int:
+    """``gitmodel hook NAME ARGS``, as the installed shims call it: no typer, no rich."""
+    from gitmodel.errors import EXIT_INTERRUPTED, GitModelError
+    from gitmodel.services.hooks import STDIN_HOOKS, run_hook
+
+    stdin = sys.stdin.buffer.read() if name in STDIN_HOOKS and not sys.stdin.isatty() else None
+    try:
+        return run_hook(name, args, stdin)
+    except GitModelError as exc:
+        if _debug_requested(args):
+            raise
+        sys.stderr.write(f"gitmodel: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
 
 
 def _debug_requested(argv: list[str]) -> bool:
@@ -46,4 +65,19 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = 0
+    except OSError as exc:
+        if _debug_requested(args):
+            raise
+        # Disk full, permissions, a vanished file: one line, never a traceback.
+        name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        sys.stderr.write(f"error:{name} {exc.strerror or exc}\n")
+        code = 1
+    except Exception as exc:
+        if _debug_requested(args):
+            raise
+        sys.stderr.write(
+            f"error: internal error ({type(exc).__name__}: {exc}); "
+            "rerun with --debug for the traceback and report it\n"
+        )
+        code = 1
     sys.exit(code)

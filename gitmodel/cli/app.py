@@ -57,9 +57,10 @@ def _global(
 
 
 def _register() -> None:
-    from gitmodel.cli import core
+    from gitmodel.cli import core, hooks
 
     core.register(app)
+    hooks.register(app)
 
 
 _register()

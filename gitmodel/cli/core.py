@@ -29,21 +29,27 @@ def init(
     no_stage: Annotated[
         bool, typer.Option("--no-stage", help="Do not git-add the new files.")
     ] = False,
+    no_hooks: Annotated[
+        bool, typer.Option("--no-hooks", help="Do not install the Git hooks.")
+    ] = False,
 ) -> None:
     """Set up gitmodel in the current Git repository (safe to run again).
 
-    Creates .gitmodel.toml, the cache under .git/gitmodel/ and .gitignore rules.
+    Creates .gitmodel.toml, the cache under .git/gitmodel/, .gitignore rules and the
+    Git hooks (pre-commit, pre-push, post-checkout, post-merge, post-rewrite).
 
     Example:  git init && gitmodel init
     """
     from gitmodel.services.init import init as do_init
 
-    result = do_init(hash_algorithm=hash_algorithm, stage=not no_stage)
+    result = do_init(hash_algorithm=hash_algorithm, stage=not no_stage, hooks=not no_hooks)
     if result.created:
         info(f"Initialised gitmodel in {result.root} (created {', '.join(result.created)})")
     else:
         info(f"gitmodel is already set up in {result.root}; nothing to do")
     info(f"Cache: {result.cache_dir}")
+    if result.hooks:
+        info(f"Git hooks: {', '.join(result.hooks)}")
 
 
 def add(

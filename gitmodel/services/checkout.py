@@ -186,6 +186,25 @@ def _pointers_at_rev(ws: Workspace, rev: str, args: list[str]) -> list[Tracked]:
     return result
 
 
+def fetch_for(ws: Workspace, targets: list[Tracked], progress: Progress = NULL_PROGRESS) -> None:
+    """Fetch whatever the targets need that the cache lacks (manifests first, then the
+    files they list). Does nothing without a configured remote."""
+    if not ws.config.remotes:
+        return
+    from gitmodel.services.objects import PointerSet, needed_objects
+    from gitmodel.services.transfer import fetch_objects
+
+    pointers = PointerSet()
+    for t in targets:
+        if t.pointer is not None:
+            pointers.add(t.pointer_path, t.pointer)
+    for _ in range(2):  # a second round for entries of manifests fetched in the first
+        missing = {k for k in needed_objects(ws, pointers) if not ws.cache.has(*k)}
+        if not missing:
+            return
+        fetch_objects(ws, missing, progress=progress)
+
+
 def resolve_revision(ws: Workspace, rev: str) -> tuple[str, list[str] | None]:
     """A commit sha for ``rev``, plus the model paths it names (registry references)."""
     for resolver in _resolvers:
@@ -200,10 +219,17 @@ def checkout(
     *,
     rev: str | None = None,
     force: bool = False,
+    fetch_missing: bool = False,
     progress: Progress = NULL_PROGRESS,
 ) -> list[CheckoutResult]:
-    """Restore binaries for the selected models; collects per-model failures."""
+    """Restore binaries for the selected models; collects per-model failures.
+
+    With ``fetch_missing``, objects missing from the cache are first fetched from the
+    configured remotes (when there are any).
+    """
     targets = _pointers_at_rev(ws, rev, paths or []) if rev else select_models(ws, paths or [])
+    if fetch_missing:
+        fetch_for(ws, [t for t in targets if t.pointer is not None], progress)
     results = []
     for t in targets:
         if t.pointer is None:

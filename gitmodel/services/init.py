@@ -27,10 +27,15 @@ class InitResult:
     root: Path
     created: list[str] = field(default_factory=list)
     cache_dir: Path | None = None
+    hooks: list[str] = field(default_factory=list)
 
 
 def init(
-    cwd: str | None = None, *, hash_algorithm: str = DEFAULT_ALGORITHM, stage: bool = True
+    cwd: str | None = None,
+    *,
+    hash_algorithm: str = DEFAULT_ALGORITHM,
+    stage: bool = True,
+    hooks: bool = True,
 ) -> InitResult:
     """Set a Git work tree up for gitmodel; running it again changes nothing."""
     if hash_algorithm not in ALGORITHMS:
@@ -54,6 +59,10 @@ def init(
     ws.cache.root.mkdir(parents=True, exist_ok=True)
     ws.data_dir.mkdir(parents=True, exist_ok=True)
     result.cache_dir = ws.cache.root
+    if hooks:
+        from gitmodel.services.hooks import install_hooks
+
+        result.hooks = [f"{h.name} ({h.state})" for h in install_hooks(ws.git)]
     if stage and result.created:
         ws.git.stage([CONFIG_FILE, ".gitignore"])
     return result

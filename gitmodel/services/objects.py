@@ -43,7 +43,7 @@ def workspace_pointers(ws: Workspace, into: PointerSet | None = None) -> Pointer
     return result
 
 
-def _add_blobs(
+def add_pointer_blobs(
     ws: Workspace, label: str, entries: Iterable[tuple[str, str]], result: PointerSet
 ) -> None:
     items = list(entries)
@@ -63,7 +63,7 @@ def pointers_at(ws: Workspace, revs: Iterable[str], into: PointerSet | None = No
     result = into or PointerSet()
     for rev in dict.fromkeys(revs):
         entries = ws.git.pointer_entries_at(rev)
-        _add_blobs(ws, rev[:12], ((e.path, e.blob) for e in entries), result)
+        add_pointer_blobs(ws, rev[:12], ((e.path, e.blob) for e in entries), result)
     return result
 
 
@@ -73,7 +73,7 @@ def pointers_in_history(
     """Every pointer version in the history of ``revs`` (``["--all"]`` for everything)."""
     result = into or PointerSet()
     entries = ws.git.pointer_blobs_reachable(revs)
-    _add_blobs(ws, "history", ((e.path, e.blob) for e in entries), result)
+    add_pointer_blobs(ws, "history", ((e.path, e.blob) for e in entries), result)
     return result
 
 

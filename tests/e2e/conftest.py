@@ -34,6 +34,8 @@ def env(tmp_path: Path) -> dict[str, str]:
         GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
         CI="true",
         COLUMNS="200",
+        # The installed hook shims run `gitmodel` from PATH, as they do for users.
+        PATH=os.pathsep.join([str(Path(GITMODEL).parent), os.environ.get("PATH", "")]),
     )
     for key, value in (
         ("user.name", "Test User"),
