@@ -57,9 +57,10 @@ def _global(
 
 
 def _register() -> None:
-    from gitmodel.cli import core, hooks
+    from gitmodel.cli import core, hooks, remote
 
     core.register(app)
+    remote.register(app)
     hooks.register(app)
 
 
