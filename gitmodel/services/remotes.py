@@ -183,10 +183,9 @@ def add_remote(
         raise UsageError(
             f"remote {name!r} already exists", fix=f"gitmodel remote modify {name} url {url}"
         )
-    if not url.startswith(("/", ".", "~")) and "://" not in url and not Path(url).exists():
-        # A bare word is most likely a mistyped URL; a path is fine when it is one.
-        if ":" in url:
-            raise UsageError(f"{url!r} is neither a URL (scheme://...) nor a local path")
+    # A bare "host:path" is most likely a mistyped URL; a path is fine when it is one.
+    if "://" not in url and ":" in url and not Path(url).exists():
+        raise UsageError(f"{url!r} is neither a URL (scheme://...) nor a local path")
 
     def change(doc: Any) -> None:
         import tomlkit

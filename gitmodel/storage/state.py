@@ -16,8 +16,9 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 RACY_NS = 1_000_000_000
 SCHEMA = """
@@ -38,6 +39,8 @@ CREATE TABLE IF NOT EXISTS remote_objects (
 ) WITHOUT ROWID;
 """
 
+T = TypeVar("T")
+Row = tuple[int, int, int, str, str, int]  # inode, mtime_ns, size, algo, oid, recorded_ns
 FileRow = tuple[str, os.stat_result, str, str]  # path, stat, algo, oid
 
 
@@ -52,22 +55,45 @@ class StateDB:
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                self._conn = self._open()
+            except sqlite3.DatabaseError:
+                self._discard()
+                self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            try:
-                conn.executescript(SCHEMA)
-            except sqlite3.DatabaseError:
-                # A corrupt memo is thrown away: it only ever saves time.
-                conn.close()
-                for suffix in ("", "-wal", "-shm"):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(str(self.path) + suffix)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(SCHEMA)
-            self._conn = conn
-        return self._conn
+            conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
+
+    def _discard(self) -> None:
+        """A corrupt memo is thrown away: it only ever saves time."""
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(str(self.path) + suffix)
+
+    def _safely(self, work: Callable[[sqlite3.Connection], T], fallback: T) -> T:
+        """Run ``work``; on a corrupt database start afresh and return ``fallback``."""
+        try:
+            return work(self.conn)
+        except sqlite3.OperationalError:
+            return fallback  # locked or read-only .git: just slower
+        except sqlite3.DatabaseError:
+            self._discard()
+            with contextlib.suppress(sqlite3.Error):
+                return work(self.conn)
+            return fallback
 
     def close(self) -> None:
         if self._conn is not None:
@@ -77,7 +103,7 @@ class StateDB:
     # --- file hashes ------------------------------------------------------------
 
     @staticmethod
-    def _trusted(row: tuple[int, int, int, str, str, int], st: os.stat_result, algo: str) -> bool:
+    def _trusted(row: Row, st: os.stat_result, algo: str) -> bool:
         inode, mtime_ns, size, row_algo, _oid, recorded_ns = row
         return (
             inode == st.st_ino
@@ -89,76 +115,94 @@ class StateDB:
 
     def lookup(self, path: str, st: os.stat_result, algo: str) -> str | None:
         """The oid recorded for ``path`` if the file is unchanged since, else None."""
-        row = self.conn.execute(
-            "SELECT inode, mtime_ns, size, algo, oid, recorded_ns FROM files WHERE path = ?",
-            (path,),
-        ).fetchone()
+        row = self._safely(
+            lambda c: c.execute(
+                "SELECT inode, mtime_ns, size, algo, oid, recorded_ns FROM files WHERE path = ?",
+                (path,),
+            ).fetchone(),
+            None,
+        )
+        return self.trusted(row, st, algo)
+
+    def lookup_prefix(self, prefix: str) -> dict[str, Row]:
+        """All rows under a directory (``prefix`` ends with '/'), in one query."""
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return self._safely(
+            lambda c: {
+                r[0]: r[1:]
+                for r in c.execute(
+                    "SELECT path, inode, mtime_ns, size, algo, oid, recorded_ns FROM files "
+                    "WHERE path >= ? AND path < ?",
+                    (prefix, upper),
+                )
+            },
+            {},
+        )
+
+    def trusted(self, row: Row | None, st: os.stat_result, algo: str) -> str | None:
         if row and self._trusted(row, st, algo):
             return str(row[4])
         return None
 
-    def lookup_prefix(self, prefix: str) -> dict[str, tuple[int, int, int, str, str, int]]:
-        """All rows under a directory (``prefix`` ends with '/'), in one query."""
-        rows = self.conn.execute(
-            "SELECT path, inode, mtime_ns, size, algo, oid, recorded_ns FROM files "
-            "WHERE path >= ? AND path < ?",
-            (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)),
-        )
-        return {r[0]: r[1:] for r in rows}
+    def _write(self, sql: str, data: list[tuple[object, ...]]) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN")
+            try:
+                conn.executemany(sql, data)
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
 
-    def trusted(
-        self, row: tuple[int, int, int, str, str, int] | None, st: os.stat_result, algo: str
-    ) -> str | None:
-        if row and self._trusted(row, st, algo):
-            return row[4]
-        return None
+        if data:
+            self._safely(work, None)
 
     def record(self, rows: Iterable[FileRow]) -> None:
         now = time.time_ns()
-        data = [
-            (p, st.st_ino, st.st_mtime_ns, st.st_size, algo, oid, now) for p, st, algo, oid in rows
-        ]
-        if not data:
-            return
-        with contextlib.suppress(sqlite3.OperationalError):  # read-only .git: just slower
-            self.conn.execute("BEGIN")
-            self.conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)", data)
-            self.conn.execute("COMMIT")
+        self._write(
+            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
+            [
+                (p, st.st_ino, st.st_mtime_ns, st.st_size, algo, oid, now)
+                for p, st, algo, oid in rows
+            ],
+        )
 
     # --- remote presence ----------------------------------------------------------
 
     def remote_has(self, remote: str, algo: str, oids: Iterable[str]) -> set[str]:
         """The subset of ``oids`` recorded as present on ``remote``."""
         wanted = list(oids)
-        found: set[str] = set()
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT oid FROM remote_objects WHERE remote = ? AND algo = ? "
-                f"AND oid IN ({marks})",
-                (remote, algo, *chunk),
-            )
-            found.update(r[0] for r in rows)
-        return found
+
+        def work(conn: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT oid FROM remote_objects WHERE remote = ? AND algo = ? "
+                    f"AND oid IN ({marks})",
+                    (remote, algo, *chunk),
+                )
+                found.update(r[0] for r in rows)
+            return found
+
+        return self._safely(work, set())
 
     def mark_remote_has(self, remote: str, algo: str, oids: Iterable[str]) -> None:
-        data = [(remote, algo, oid) for oid in oids]
-        if not data:
-            return
-        with contextlib.suppress(sqlite3.OperationalError):
-            self.conn.execute("BEGIN")
-            self.conn.executemany("INSERT OR IGNORE INTO remote_objects VALUES (?,?,?)", data)
-            self.conn.execute("COMMIT")
+        self._write(
+            "INSERT OR IGNORE INTO remote_objects VALUES (?,?,?)",
+            [(remote, algo, oid) for oid in oids],
+        )
 
     def forget_remote(
         self, remote: str, algo: str | None = None, oids: Iterable[str] | None = None
     ) -> None:
         """Drop presence marks (after a verify finds an object gone, or a remote removed)."""
         if oids is None:
-            self.conn.execute("DELETE FROM remote_objects WHERE remote = ?", (remote,))
-            return
-        self.conn.executemany(
-            "DELETE FROM remote_objects WHERE remote = ? AND algo = ? AND oid = ?",
-            [(remote, algo, oid) for oid in oids],
-        )
+            self._write("DELETE FROM remote_objects WHERE remote = ?", [(remote,)])
+        else:
+            self._write(
+                "DELETE FROM remote_objects WHERE remote = ? AND algo = ? AND oid = ?",
+                [(remote, algo, oid) for oid in oids],
+            )

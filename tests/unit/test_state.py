@@ -257,11 +257,6 @@ def assert_recreated_and_usable(path: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.DatabaseError,
-    reason="bug: StateDB.conn runs PRAGMA journal_mode before its try block",
-)
 def test_a_state_db_that_is_not_a_database_is_thrown_away_and_recreated(
     tmp_path: Path,
 ) -> None:
@@ -270,11 +265,6 @@ def test_a_state_db_that_is_not_a_database_is_thrown_away_and_recreated(
     assert_recreated_and_usable(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.DatabaseError,
-    reason="bug: StateDB.conn runs PRAGMA journal_mode before its try block",
-)
 def test_a_state_db_with_a_corrupt_schema_page_is_thrown_away_and_recreated(
     tmp_path: Path,
 ) -> None:
@@ -284,11 +274,6 @@ def test_a_state_db_with_a_corrupt_schema_page_is_thrown_away_and_recreated(
     assert_recreated_and_usable(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.DatabaseError,
-    reason="bug: queries do not catch sqlite3.DatabaseError from corrupt data pages",
-)
 def test_a_state_db_with_corrupt_data_pages_is_thrown_away_and_recreated(
     tmp_path: Path,
 ) -> None:
