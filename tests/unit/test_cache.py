@@ -164,10 +164,24 @@ def test_add_bytes_returns_the_oid(cache: Cache) -> None:
     assert cache.verify(ALGO, OID)
 
 
-def test_add_file_without_fsync_then_sync(cache: Cache, source: Path) -> None:
+def test_add_file_without_fsync_leaves_durability_to_one_sync(
+    cache: Cache, source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[Path] = []
+    monkeypatch.setattr(cache_mod, "_syncfs", synced.append)
     assert cache.add_file(source, ALGO, fsync=False) == (OID, len(DATA))
-    cache.sync()
     assert cache.verify(ALGO, OID)
+    cache.sync()
+    assert synced == [cache.root]
+
+
+def test_sync_of_a_cache_that_does_not_exist_does_nothing(
+    cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[Path] = []
+    monkeypatch.setattr(cache_mod, "_syncfs", synced.append)
+    cache.sync()
+    assert synced == []
 
 
 def test_objects_are_read_only(cache: Cache, source: Path) -> None:

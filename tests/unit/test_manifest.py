@@ -366,7 +366,7 @@ def test_property_unsafe_prefixes_are_refused(path: str, prefix: str) -> None:
         check_relative_path(prefix + path)
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(
     st.dictionaries(
         safe_paths.filter(lambda p: ":" not in p[:2]),
@@ -386,7 +386,7 @@ def test_property_json_round_trip(files: dict[str, tuple[int, bool]]) -> None:
     assert to_json_bytes(from_json_bytes(data)) == data
 
 
-@settings(max_examples=200)
+@settings(max_examples=150)
 @given(st.binary(max_size=200))
 def test_property_arbitrary_bytes_raise_only_manifest_error(data: bytes) -> None:
     with contextlib.suppress(ManifestError):
@@ -400,7 +400,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(json_values, json_values)
 def test_property_arbitrary_json_documents_raise_only_manifest_error(
     algo: object, entries: object

@@ -460,7 +460,7 @@ def pointers(draw: st.DrawFn) -> Pointer:
     )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(pointers())
 def test_property_parse_of_format_is_identity(pointer: Pointer) -> None:
     text = format_pointer(pointer)
@@ -468,7 +468,7 @@ def test_property_parse_of_format_is_identity(pointer: Pointer) -> None:
     assert parse_pointer(text.encode("utf-8"), SOURCE) == pointer
 
 
-@settings(max_examples=50)
+@settings(max_examples=25)
 @given(pointers(), st.randoms(use_true_random=False))
 def test_property_format_ignores_insertion_order(pointer: Pointer, rng: random.Random) -> None:
     meta, metrics = list(pointer.meta.items()), list(pointer.metrics.items())
@@ -486,21 +486,21 @@ def test_property_format_ignores_insertion_order(pointer: Pointer, rng: random.R
     assert format_pointer(shuffled) == format_pointer(pointer)
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(st.text(max_size=300))
 def test_property_arbitrary_text_raises_only_pointer_error(text: str) -> None:
     with contextlib.suppress(PointerError):
         parse_pointer(text, SOURCE)
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(st.binary(max_size=300))
 def test_property_arbitrary_bytes_raise_only_pointer_error(data: bytes) -> None:
     with contextlib.suppress(PointerError):
         parse_pointer(data, SOURCE)
 
 
-@settings(max_examples=100)
+@settings(max_examples=60)
 @given(pointers(), st.data())
 def test_property_mutated_pointers_raise_only_pointer_error(
     pointer: Pointer, data: st.DataObject
