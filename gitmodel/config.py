@@ -9,6 +9,7 @@ Committed file, every key optional::
     [cache]
     link = ["reflink", "copy"]      # also "hardlink", "symlink"
     dir = "/shared/gitmodel-cache"  # usually set in the local file
+    fsync = false                   # fsync every object written (Git's core.fsync)
 
     [hooks]
     max_size = "10MiB"              # raw binaries above this are refused by pre-commit
@@ -84,6 +85,17 @@ class Config:
 
     data: dict[str, Any] = field(default_factory=dict)
     source: str = CONFIG_FILE
+    local: dict[str, Any] = field(default_factory=dict)  # what the local file set
+    local_source: str = f".git/gitmodel/{LOCAL_CONFIG_FILE}"
+
+    def where(self, dotted: str) -> str:
+        """The file a value comes from, for error messages."""
+        node: Any = self.local
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return self.source
+            node = node[part]
+        return self.local_source
 
     def get(self, dotted: str, default: Any = None) -> Any:
         node: Any = self.data
@@ -98,7 +110,7 @@ class Config:
         algo = self.get("hash", DEFAULT_ALGORITHM)
         if algo not in ALGORITHMS:
             raise ConfigError(
-                f"{self.source}: hash = {algo!r} is unknown; use one of {', '.join(ALGORITHMS)}"
+                f"{self.where('hash')}: hash = {algo!r} is unknown; use one of {', '.join(ALGORITHMS)}"
             )
         return str(algo)
 
@@ -114,7 +126,7 @@ class Config:
         for item in raw:
             if item not in LINK_STRATEGIES:
                 raise ConfigError(
-                    f"{self.source}: cache.link: unknown strategy {item!r}; "
+                    f"{self.where('cache.link')}: cache.link: unknown strategy {item!r}; "
                     f"use {', '.join(LINK_STRATEGIES)}"
                 )
         return tuple(raw)
@@ -125,6 +137,10 @@ class Config:
         if value is not None and not isinstance(value, str):
             raise ConfigError(f"{self.source}: cache.dir must be a path string")
         return value
+
+    @property
+    def cache_fsync(self) -> bool:
+        return bool(self.get("cache.fsync", False))
 
     @property
     def max_size(self) -> int:
@@ -171,9 +187,13 @@ def read_toml(path: Path) -> dict[str, Any]:
 def load_config(repo_root: Path, git_dir: Path | None = None) -> Config:
     """The committed config merged with the local one (local wins)."""
     data = read_toml(repo_root / CONFIG_FILE)
+    local: dict[str, Any] = {}
+    local_path = repo_root / ".git" / "gitmodel" / LOCAL_CONFIG_FILE
     if git_dir is not None:
-        data = _merge(data, read_toml(git_dir / "gitmodel" / LOCAL_CONFIG_FILE))
-    config = Config(data=data)
+        local_path = git_dir / "gitmodel" / LOCAL_CONFIG_FILE
+        local = read_toml(local_path)
+        data = _merge(data, local)
+    config = Config(data=data, local=local, local_source=str(local_path))
     # Fail early and clearly on the values every command depends on.
     config.hash_algorithm  # noqa: B018
     config.link_strategies  # noqa: B018

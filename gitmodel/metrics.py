@@ -46,6 +46,14 @@ def to_number(key: str, value: Any) -> int | float:
     return number
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def parse_pairs(pairs: Iterable[str], what: str) -> dict[str, str]:
     """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}``; UsageError on a missing '='."""
     out: dict[str, str] = {}
@@ -91,8 +99,12 @@ def parse_metrics_text(text: str, fmt: str, source: str) -> dict[str, int | floa
         rows = [r for r in csv.reader(io.StringIO(text)) if r and any(c.strip() for c in r)]
         if not rows:
             raise UsageError(f"{source}: no metrics in the file")
-        if all(len(r) == 2 for r in rows):
-            body = rows[1:] if rows[0][0].strip().lower() in ("name", "metric") else rows
+        first = rows[0]
+        header_row = len(rows) == 2 and not _is_number(first[-1])
+        if all(len(r) == 2 for r in rows) and not (
+            header_row and first[0].strip().lower() not in ("name", "metric")
+        ):
+            body = rows[1:] if first[0].strip().lower() in ("name", "metric") else rows
             return flatten({r[0]: r[1] for r in body}, source)
         if len(rows) == 2 and len(rows[0]) == len(rows[1]):
             return flatten(dict(zip(rows[0], rows[1], strict=True)), source)

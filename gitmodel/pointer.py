@@ -146,6 +146,11 @@ def _line_of(text: str, key: str, table: str | None = None) -> int | None:
             continue
         if current == table and key_re.match(line):
             return number
+    if table is None:  # an unknown [table] is named by its header line
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = header_re.match(line)
+            if header and header.group(1).strip('"') == key:
+                return number
     return None
 
 

@@ -53,8 +53,8 @@ class Workspace:
             path = Path(os.path.expanduser(configured))
             if not path.is_absolute():
                 path = self.root / path
-            return Cache(path)
-        return Cache(self.git.common_dir / "gitmodel" / "objects")
+            return Cache(path, fsync=self.config.cache_fsync)
+        return Cache(self.git.common_dir / "gitmodel" / "objects", fsync=self.config.cache_fsync)
 
     @cached_property
     def state(self) -> StateDB:

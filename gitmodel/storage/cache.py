@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gitmodel.errors import CorruptObjectError, GitModelError, ObjectMissingError
-from gitmodel.hashing import copy_and_hash, hash_file, is_valid_oid
+from gitmodel.hashing import CHUNK_SIZE, copy_and_hash, hash_file, is_valid_oid
 
 TMP_DIR = "tmp"
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
 WORKSPACE_TMP_MARK = ".gitmodel-tmp-"
+_PARALLEL_VERIFY_MIN = 32 * 1024 * 1024
+_KERNEL_CHUNK = 64 * 1024 * 1024
 
 Progress = Callable[[int], object] | None
 
@@ -66,11 +68,59 @@ def disk_error(exc: OSError, what: str) -> GitModelError:
     return GitModelError(f"cannot write {what}: {reason}; nothing was changed")
 
 
+def _kernel_copy(src: Path, dst_fd: int, size: int, progress: Progress) -> None:
+    """Copy inside the kernel (copy_file_range, as cp does); plain reads as a fallback."""
+    with open(src, "rb") as fin:
+        offset = 0
+        try:
+            while offset < size:
+                n = os.copy_file_range(fin.fileno(), dst_fd, min(size - offset, _KERNEL_CHUNK))
+                if n == 0:
+                    break
+                offset += n
+                if progress is not None:
+                    progress(n)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                raise
+        if offset < size:  # kernels or filesystems without copy_file_range
+            fin.seek(offset)
+            os.lseek(dst_fd, offset, os.SEEK_SET)
+            while chunk := fin.read(CHUNK_SIZE):
+                os.write(dst_fd, chunk)
+                if progress is not None:
+                    progress(len(chunk))
+
+
+def _copy_verified(src: Path, dst_fd: int, algo: str, progress: Progress) -> str:
+    """Copy an object into ``dst_fd`` and return the hash of the bytes copied from.
+
+    Large objects: the kernel copies while blake3 hashes the (immutable, read-only)
+    source on the other core, so a verified restore costs about what ``cp`` costs.
+    """
+    size = src.stat().st_size
+    if size < _PARALLEL_VERIFY_MIN or not hasattr(os, "copy_file_range"):
+        with open(src, "rb") as fin, open(dst_fd, "wb", closefd=False) as fout:
+            return copy_and_hash(fin, fout, algo, size_hint=size, progress=progress)[0]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gitmodel-copy") as pool:
+        copying = pool.submit(_kernel_copy, src, dst_fd, size, progress)
+        try:
+            got = hash_file(src, algo)[0]
+        finally:
+            copying.result()
+    return got
+
+
 class Cache:
     """A local content-addressed object store for one hash algorithm family."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, fsync: bool = False) -> None:
         self.root = Path(root)
+        # Like Git (core.fsync), objects are not fsynced unless asked: every read
+        # re-verifies them, so a crash can cost an object, never a silent corruption.
+        self.fsync = fsync
         self._made_dirs: set[Path] = set()
 
     # --- layout -----------------------------------------------------------------
@@ -149,7 +199,7 @@ class Cache:
         return final
 
     def add_file(
-        self, src: Path, algo: str, *, fsync: bool = True, progress: Progress = None
+        self, src: Path, algo: str, *, fsync: bool | None = None, progress: Progress = None
     ) -> tuple[str, int]:
         """Copy a file into the cache, hashing on the way (its bytes are read once)."""
         try:
@@ -159,7 +209,7 @@ class Cache:
                     oid, size = copy_and_hash(
                         fin, fout, algo, size_hint=size_hint, progress=progress
                     )
-                    self._commit(tmp, fout, algo, oid, fsync)
+                    self._commit(tmp, fout, algo, oid, self.fsync if fsync is None else fsync)
         except OSError as exc:
             raise disk_error(exc, f"{src} to the cache") from None
         return oid, size
@@ -187,14 +237,15 @@ class Cache:
                         f"object {expected_oid[:12]} from {source} is corrupt "
                         f"(its bytes hash to {oid[:12]}); nothing was stored"
                     )
-                self._commit(tmp, fout, algo, oid, fsync=True)
+                self._commit(tmp, fout, algo, oid, fsync=self.fsync)
         except OSError as exc:
             raise disk_error(exc, "to the cache") from None
         return oid, size
 
     def sync(self) -> None:
-        """Make every object written with ``fsync=False`` durable (one syscall)."""
-        if self.root.is_dir():
+        """Make every object written with ``fsync=False`` durable (one syscall), when the
+        cache is configured to fsync at all."""
+        if self.fsync and self.root.is_dir():
             _syncfs(self.root)
 
     def remove(self, algo: str, oid: str) -> int:
@@ -260,10 +311,13 @@ class Cache:
             raise ObjectMissingError(
                 f"object {oid[:12]} for {dest.name} is not in the cache", fix="gitmodel pull"
             )
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            prefix=f".{dest.name[:60]}{WORKSPACE_TMP_MARK}", dir=dest.parent
-        )
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(
+                prefix=f".{dest.name[:60]}{WORKSPACE_TMP_MARK}", dir=dest.parent
+            )
+        except OSError as exc:
+            raise disk_error(exc, str(dest)) from None
         tmp = Path(name)
         used = ""
         try:
@@ -274,10 +328,7 @@ class Cache:
                     break
                 if strategy == "copy":
                     used = "copy"
-                    with open(src, "rb") as fin, open(fd, "wb", closefd=False) as fout:
-                        got, _ = copy_and_hash(
-                            fin, fout, algo, size_hint=src.stat().st_size, progress=progress
-                        )
+                    got = _copy_verified(src, fd, algo, progress)
                     self._verify_or_quarantine(algo, oid, got, dest)
                     break
                 if strategy in ("hardlink", "symlink"):

@@ -133,10 +133,6 @@ def test_config_errors_exit_with_the_usage_code(repo: tuple[Path, Path]) -> None
     assert info.value.exit_code == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Config.source is always .gitmodel.toml, even for a value from the local file",
-)
 def test_bad_hash_in_the_local_file_names_the_local_file(repo: tuple[Path, Path]) -> None:
     write(*repo, committed='hash = "sha256"\n', local='hash = "sha1"\n')
     with pytest.raises(ConfigError, match=LOCAL_CONFIG_FILE):

@@ -172,10 +172,6 @@ def test_csv_crlf_line_endings() -> None:
     assert parse_metrics_text("a,0.5\r\nb,2\r\n", "csv", "m.csv") == {"a": 0.5, "b": 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a two-column header+row CSV is taken for name,value rows ('f1' is not a number)",
-)
 def test_csv_header_of_two_names_above_one_row_of_values() -> None:
     assert parse_metrics_text("accuracy,f1\n0.91,0.8\n", "csv", "m.csv") == {
         "accuracy": 0.91,

@@ -276,10 +276,6 @@ def test_parse_refuses_an_unknown_table() -> None:
     assert str(error).startswith(SOURCE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _line_of only finds `key =` lines, so an unknown [table] gets no line",
-)
 def test_parse_refuses_an_unknown_table_at_the_line_of_its_header() -> None:
     error = parse_error(CANONICAL + "\n[params]\nlr = 0.1\n")
     assert error.line == 14
