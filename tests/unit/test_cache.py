@@ -284,8 +284,10 @@ def test_no_space_left_while_copying_is_one_clear_error_and_nothing_partial(
 
 
 def test_no_space_left_on_fsync_is_one_clear_error_and_nothing_partial(
-    cache: Cache, source: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    cache = Cache(tmp_path / "cache", fsync=True)
+
     def no_space(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -514,10 +516,6 @@ def test_no_space_left_while_materialising_leaves_the_destination_untouched(
     assert cache.verify(ALGO, OID)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: materialize creates its temp file before its try block, so OSError escapes",
-)
 def test_no_space_left_for_the_workspace_temp_file_is_one_clear_error(
     cache: Cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
