@@ -249,3 +249,101 @@ class Git:
 
     def iter_lines(self, *args: str) -> Iterator[str]:
         yield from self.text(*args).splitlines()
+
+    # --- registry tags ------------------------------------------------------------
+    # The registry reads every tag in ONE for-each-ref call (GTO's per-tag calls are
+    # what makes it slow at a few thousand tags) and writes annotated tags only.
+
+    def tag_refs(self) -> list[TagRef]:
+        """Every tag with its type, peeled target, tagger and full message (one call)."""
+        out = self.run("for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags")
+        parts = out.decode("utf-8", "surrogateescape").split("\0")
+        refs = []
+        for i in range(0, len(parts) - _TAG_FIELDS + 1, _TAG_FIELDS):
+            name, kind, obj, peeled, peeled_kind, date, tagger, message = parts[i : i + _TAG_FIELDS]
+            if name.startswith("\n"):  # the newline for-each-ref ends each record with
+                name = name[1:]
+            annotated = kind == "tag"
+            refs.append(
+                TagRef(
+                    name=name,
+                    annotated=annotated,
+                    target=peeled if annotated else obj,
+                    target_type=peeled_kind if annotated else kind,
+                    timestamp=int(date) if date.strip().isdigit() else 0,
+                    tagger=tagger.strip() if annotated else "",
+                    message=message if annotated else "",
+                )
+            )
+        return refs
+
+    def create_tag(self, name: str, commit: str, message: str) -> bool:
+        """Create the annotated tag ``name`` on ``commit``; False if the name is taken."""
+        proc = run_git(
+            ["tag", "-a", "--cleanup=verbatim", "-F", "-", name, commit],
+            cwd=self.root,
+            input=message.encode("utf-8"),
+            check=False,
+        )
+        if proc.returncode == 0:
+            return True
+        if b"already exists" in proc.stderr:
+            return False
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git tag {name} failed: {err[-1] if err else proc.returncode}")
+
+    def push_tags(self, remote: str, names: Iterable[str]) -> None:
+        """``git push REMOTE refs/tags/NAME...`` (in batches, for thousands of tags)."""
+        refs = [f"refs/tags/{n}:refs/tags/{n}" for n in names]
+        for start in range(0, len(refs), 500):
+            self.run("push", "--quiet", remote, *refs[start : start + 500])
+
+    def path_differs_from_head(self, path: str) -> bool:
+        """True when the work tree or index copy of ``path`` differs from HEAD."""
+        proc = run_git(["diff", "--quiet", "HEAD", "--", path], cwd=self.root, check=False)
+        if proc.returncode == 0:
+            return False
+        cached = run_git(
+            ["diff", "--quiet", "--cached", "HEAD", "--", path], cwd=self.root, check=False
+        )
+        return proc.returncode == 1 or cached.returncode == 1
+
+    def commit_path(self, path: str, message: str) -> str:
+        """Commit only ``path`` (as in the work tree) with ``message``; the new HEAD sha.
+
+        Other staged changes stay staged and out of this commit (``git commit --only``).
+        """
+        run_git(["add", "--", path], cwd=self.root)
+        self.run("commit", "--quiet", "--only", "-F", "-", "--", path, input=message.encode())
+        return self.text("rev-parse", "HEAD").strip()
+
+
+@dataclass(frozen=True)
+class TagRef:
+    """One tag as ``git for-each-ref`` sees it. Lightweight tags have no tagger/message."""
+
+    name: str
+    annotated: bool
+    target: str  # the tagged object: for an annotated tag, the object it points at
+    target_type: str  # "commit" for every registry tag
+    timestamp: int  # tagger date, unix seconds (1-second resolution)
+    tagger: str  # "Name <email>"
+    message: str
+
+
+_TAG_FORMAT = (
+    "%00".join(
+        (
+            "%(refname:strip=2)",
+            "%(objecttype)",
+            "%(objectname)",
+            "%(*objectname)",
+            "%(*objecttype)",
+            "%(taggerdate:unix)",
+            "%(taggername) %(taggeremail)",
+            "%(contents)",
+        )
+    )
+    + "%00"
+)
+_TAG_FIELDS = 8

@@ -57,11 +57,15 @@ def _global(
 
 
 def _register() -> None:
-    from gitmodel.cli import core, hooks, remote
+    from gitmodel.cli import core, hooks, remote, transfer
 
     core.register(app)
+    transfer.register(app)
     remote.register(app)
     hooks.register(app)
+    from gitmodel.cli import registry as registry_commands
+
+    registry_commands.register(app)
 
 
 _register()

@@ -163,6 +163,12 @@ def status(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+def _is_registry_reference(ws: Workspace, arg: str) -> bool:
+    from gitmodel.tags import parse_shortcut
+
+    return parse_shortcut(arg) is not None and not (ws.cwd / arg).exists()
+
+
 def checkout(
     paths: Annotated[
         list[str] | None, typer.Argument(help="Models to restore (default: all).")
@@ -187,11 +193,14 @@ def checkout(
       gitmodel checkout                                  restore every model
       gitmodel checkout models/churn.pkl --rev HEAD~1    bring back the previous version
       git checkout v1 && gitmodel checkout               after switching commits
+      gitmodel checkout churn@v0.1.0                     a registered version (or churn#prod)
     """
     from gitmodel.services.checkout import FAILED, RESTORED
     from gitmodel.services.checkout import checkout as do_checkout
 
     ws = _workspace()
+    if rev is None and paths and len(paths) == 1 and _is_registry_reference(ws, paths[0]):
+        rev, paths = paths[0], None  # `gitmodel checkout churn#prod`: a version, not a path
     with progress() as bar:
         results = do_checkout(ws, paths or [], rev=rev, force=force, progress=bar)
     if as_json:

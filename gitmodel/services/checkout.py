@@ -268,3 +268,16 @@ def checkout(
         except GitModelError as exc:
             results.append(CheckoutResult(t.model, FAILED, str(exc)))
     return results
+
+
+def _registry_shortcuts(ws: Workspace, rev: str) -> tuple[str, list[str] | None]:
+    """Registry shortcuts (``churn@v1.2.0``, ``churn@latest``, ``churn#prod``) as
+    revisions. The registry is imported only for a revision that could be one."""
+    if "@" not in rev and "#" not in rev:
+        raise LookupError(rev)
+    from gitmodel.services.registry import resolve_reference
+
+    return resolve_reference(ws, rev)
+
+
+register_resolver(_registry_shortcuts)
