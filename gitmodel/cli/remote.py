@@ -53,7 +53,8 @@ def add(
       gitmodel remote add backup /mnt/nas/models
       gitmodel remote modify origin endpoint_url http://127.0.0.1:9000
     """
-    from gitmodel.services.remotes import add_remote, redact_url
+    from gitmodel.services.remotes import add_remote
+    from gitmodel.storage.remote import redact_url
 
     remote = add_remote(_ws(), name, url, default=default, local=local, force=force)
     suffix = " (default)" if remote.default else ""
@@ -66,7 +67,8 @@ def list_(as_json: JsonOpt = False) -> None:
 
     Example:  gitmodel remote list --json
     """
-    from gitmodel.services.remotes import list_remotes, redact_url
+    from gitmodel.services.remotes import list_remotes
+    from gitmodel.storage.remote import redact_url
 
     remotes = list_remotes(_ws())
     if as_json:

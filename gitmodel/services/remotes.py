@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from gitmodel.config import CONFIG_FILE, LOCAL_CONFIG_FILE, load_config
 from gitmodel.errors import ConfigError, UsageError
 from gitmodel.services.workspace import Workspace
+from gitmodel.storage.remote import redact_url
 
 SCHEMES = (
     "file",
@@ -39,28 +40,7 @@ SECRET_KEYS = re.compile(
     r"|sas|account_key)",
     re.I,
 )
-# Options users may set per remote (others are refused to catch typos).
-KNOWN_OPTIONS = (
-    "url",
-    "endpoint_url",
-    "profile",
-    "region",
-    "jobs",
-    "key_filename",
-    "port",
-    "username",
-    "account_name",
-    "anon",
-    "timeout",
-    "known_hosts",
-    "retries",
-    "key",
-    "secret",
-    "password",
-    "token",
-    "account_key",
-    "connection_string",
-)
+_OPTION = re.compile(r"[a-z][a-z0-9_.]{0,63}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -81,20 +61,6 @@ class RemoteInfo:
             "options": shown,
             "config": self.where,
         }
-
-
-def redact_url(url: str) -> str:
-    """``s3://key:secret@bucket`` -> ``s3://***@bucket``: never print credentials."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host += f":{parts.port}"
-        return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
-    return url
 
 
 def check_url(url: str, *, committed: bool) -> str:
@@ -127,6 +93,15 @@ def check_url(url: str, *, committed: bool) -> str:
 
 def _config_path(ws: Workspace, local: bool) -> Path:
     return ws.data_dir / LOCAL_CONFIG_FILE if local else ws.root / CONFIG_FILE
+
+
+def _edit_config(ws: Workspace, local: bool, change: Any) -> None:
+    """Edit the committed (then stage it, like ``add`` stages pointers) or local config."""
+    path = _config_path(ws, local)
+    _edit(path, change)
+    if not local:
+        ws.git.stage([CONFIG_FILE])
+    ws.config = load_config(ws.root, ws.git.git_dir)
 
 
 def _edit(path: Path, change: Any) -> None:
@@ -198,8 +173,7 @@ def add_remote(
         if default:
             doc["default_remote"] = name
 
-    _edit(_config_path(ws, local), change)
-    ws.config = load_config(ws.root, ws.git.git_dir)
+    _edit_config(ws, local, change)
     return next(r for r in list_remotes(ws) if r.name == name)
 
 
@@ -216,9 +190,7 @@ def remove_remote(ws: Workspace, name: str) -> None:
                 del doc["default_remote"]
 
         if path.exists():
-            _edit(path, change)
-    ws.state.forget_remote(name)
-    ws.config = load_config(ws.root, ws.git.git_dir)
+            _edit_config(ws, local, change)
 
 
 def modify_remote(
@@ -227,8 +199,8 @@ def modify_remote(
     """Set (or unset) one option of a remote, e.g. ``endpoint_url`` or ``profile``."""
     if name not in ws.config.remotes:
         raise UsageError(f"no remote named {name!r}", fix="gitmodel remote list")
-    if key not in KNOWN_OPTIONS:
-        raise UsageError(f"unknown remote option {key!r}; known: {', '.join(KNOWN_OPTIONS)}")
+    if not _OPTION.fullmatch(key):
+        raise UsageError(f"remote option {key!r}: use lower-case letters, digits, '_' and '.'")
     if SECRET_KEYS.search(key) and not local:
         raise UsageError(
             f"{key} is a secret and would be committed to Git",
@@ -256,8 +228,7 @@ def modify_remote(
         else:
             doc["remotes"][name][key] = parsed
 
-    _edit(_config_path(ws, local), change)
-    ws.config = load_config(ws.root, ws.git.git_dir)
+    _edit_config(ws, local, change)
 
 
 def set_default(ws: Workspace, name: str) -> None:
@@ -267,5 +238,4 @@ def set_default(ws: Workspace, name: str) -> None:
     def change(doc: Any) -> None:
         doc["default_remote"] = name
 
-    _edit(_config_path(ws, False), change)
-    ws.config = load_config(ws.root, ws.git.git_dir)
+    _edit_config(ws, False, change)

@@ -1,0 +1,1080 @@
+"""Remotes: object stores and file servers that hold copies of cache objects.
+
+A remote mirrors the cache layout, ``<root>/<algo>/<2 hex>/<rest>``, on any fsspec
+backend. Supported URLs (details and options in docs/remotes.md)::
+
+    /srv/models  file:///srv/models        local or mounted directory
+    s3://bucket/prefix                     Amazon S3 and compatibles (s3fs)
+    gs://bucket/prefix                     Google Cloud Storage (gcsfs)
+    az://container/prefix  azure://...     Azure Blob Storage (adlfs)
+    ssh://user@host:22/abs/path  sftp://   SFTP (sshfs)
+    webdav://host/path  webdavs://host     WebDAV over http / https (webdav4)
+    http://host/path  https://host/path    read-only
+
+Guarantees, for every backend:
+
+- a reader never sees a partial object under its final name: object stores (S3,
+  GCS, Azure) publish an object only when its single PUT or its multipart /
+  resumable / block-list upload is completed, so the object is written directly;
+  file servers (local, SFTP, WebDAV) get a temporary name under ``<root>/tmp/``
+  that is renamed into place once complete;
+- the bytes uploaded are hashed on the way and must hash to the object id, so a
+  damaged cache object is never spread;
+- downloads are hashed while they stream into the cache; a mismatch leaves nothing;
+- listings are untrusted: every name is checked with ``is_valid_oid``;
+- backend errors become one-line ``RemoteError``s that name the remote and the fix
+  and never contain credentials; transient errors are retried with bounded
+  exponential backoff.
+
+fsspec and the backends are imported on first use, never at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import re
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+from urllib.parse import unquote, urlsplit
+
+from gitmodel.errors import (
+    ConfigError,
+    CorruptObjectError,
+    GitModelError,
+    ObjectMissingError,
+    RemoteError,
+)
+from gitmodel.hashing import CHUNK_SIZE, is_valid_oid, new_hasher
+
+if TYPE_CHECKING:
+    from gitmodel.storage.cache import Cache
+
+T = TypeVar("T")
+BytesProgress = Callable[[int], object] | None
+
+TMP_DIR = "tmp"
+# Fewer objects than this are checked one by one (one HEAD/stat each); more are
+# found by listing their 2-hex prefix directories (one call per prefix).
+LIST_THRESHOLD = 16
+LIST_THREADS = 8
+# Retries on top of each backend's own: s3fs/botocore, gcsfs and the Azure SDK
+# already retry transient HTTP errors, so one more attempt covers what they do not
+# (e.g. a reset in the middle of a streamed body); the others get three.
+DEFAULT_RETRIES = {"s3": 1, "gs": 1, "az": 1}
+FALLBACK_RETRIES = 3
+BACKOFF_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 8.0
+# S3 allows 10,000 parts per multipart upload; keep a margin.
+S3_MAX_PARTS = 9000
+
+_PROTOCOLS = {
+    "file": "file",
+    "s3": "s3",
+    "gs": "gs",
+    "gcs": "gs",
+    "az": "az",
+    "azure": "az",
+    "abfs": "az",
+    "ssh": "sftp",
+    "sftp": "sftp",
+    "webdav": "webdav",
+    "webdavs": "webdav",
+    "http": "http",
+    "https": "http",
+}
+_EXTRA = {"s3": "s3", "gs": "gcs", "az": "azure", "sftp": "ssh", "webdav": "webdav", "http": "http"}
+_OBJECT_STORES = ("s3", "gs", "az")
+_BUCKET_WORD = {"s3": "bucket", "gs": "bucket", "az": "container"}
+_CREATE_BUCKET = {
+    "s3": "aws s3 mb s3://{bucket}",
+    "gs": "gcloud storage buckets create gs://{bucket}",
+    "az": "az storage container create --name {bucket}",
+}
+_AUTH_FIX = {
+    "s3": "aws configure (or set AWS_PROFILE / the remote's profile option)",
+    "gs": "gcloud auth application-default login",
+    "az": "az login (or set AZURE_STORAGE_CONNECTION_STRING)",
+    "sftp": "ssh-add KEYFILE (or: gitmodel remote modify NAME key_filename KEYFILE)",
+    "webdav": "gitmodel remote modify NAME username USER --local  (and password)",
+    "http": "set headers for the remote in .git/gitmodel/config.toml",
+    "file": "check the directory's permissions",
+}
+# Option names whose values are secrets: never shown, and scrubbed from messages.
+_SECRET_OPTION = re.compile(
+    r"secret|password|passphrase|token|connection_string|sas|credential"
+    r"|account_key|^key$|client_secret",
+    re.IGNORECASE,
+)
+_SECRET_TEXT = [
+    (
+        re.compile(
+            r"(?i)\b(AccountKey|SharedAccessSignature|sig|password|secret|token|"
+            r"X-Amz-Signature|X-Amz-Credential|X-Goog-Signature)=([^;&\s'\"]+)"
+        ),
+        r"\1=***",
+    ),
+    (re.compile(r"(?i)\b(Authorization:\s*)(\S+\s+)?\S+"), r"\1***"),
+    (re.compile(r"://[^/@\s'\"]+@"), "://"),
+]
+
+_AUTH_CODES = {
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "AuthorizationFailure",
+    "AuthenticationFailed",
+    "AuthorizationPermissionMismatch",
+    "InvalidClientTokenId",
+    "AllAccessDisabled",
+    "InvalidAuthenticationInfo",
+    "AccountIsDisabled",
+}
+_AUTH_TYPES = {
+    "PermissionError",
+    "PermissionDenied",
+    "ClientAuthenticationError",
+    "DefaultCredentialsError",
+    "RefreshError",
+    "NoCredentialsError",
+    "PartialCredentialsError",
+    "CredentialRetrievalError",
+    "ProfileNotFound",
+    "KeyImportError",
+    "ForbiddenOperation",
+}
+_NO_BUCKET_CODES = {"NoSuchBucket", "ContainerNotFound", "NoSuchContainer"}
+_NO_BUCKET_TEXT = ("bucket does not exist", "container does not exist", "No such container")
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "InternalError",
+    "RequestTimeout",
+    "ServiceUnavailable",
+    "ServerBusy",
+    "OperationTimedOut",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeTooSkewed",
+}
+_UNREACHABLE_TYPES = {
+    "ConnectionError",
+    "TimeoutError",
+    "gaierror",
+    "herror",
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "ConnectionClosedError",
+    "ClientConnectorError",
+    "ServerDisconnectedError",
+    "ClientOSError",
+    "ServerTimeoutError",
+    "ClientPayloadError",
+    "ConnectError",
+    "ReadError",
+    "WriteError",
+    "RemoteProtocolError",
+    "TimeoutException",
+    "NetworkError",
+    "ServiceRequestError",
+    "ServiceResponseError",
+    "ConnectionLost",
+    "DisconnectError",
+    "ChannelOpenError",
+    "IncompleteRead",
+    "ProtocolError",
+    "ResponseStreamingError",
+    "BadGatewayError",
+    "SFTPConnectionLost",
+    "SFTPNoConnection",
+    "BrokenPipeError",
+}
+_MISSING_TYPES = {"FileNotFoundError", "ResourceNotFound", "ResourceNotFoundError", "NoSuchKey"}
+
+
+class RemoteAccessError(RemoteError):
+    """The remote as a whole is unusable (credentials, bucket, network, read-only).
+
+    Retrying other objects would fail the same way, so a transfer stops at the first.
+    """
+
+
+class Cancelled(Exception):
+    """Raised inside a transfer worker whose transfer was cancelled (Ctrl-C, fatal error)."""
+
+
+def redact_url(url: str) -> str:
+    """``url`` without user, password and query string, for messages and logs."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme}://{host}{parts.path}"
+
+
+@dataclass(frozen=True)
+class _Location:
+    """Where a remote's objects are: pure result of parsing a URL and its options."""
+
+    protocol: str  # fsspec protocol: file, s3, gs, az, sftp, webdav, http
+    fs_url: str  # URL handed to fsspec.url_to_fs
+    fs_options: dict[str, Any] = field(repr=False)
+    display: str  # safe to print: no credentials
+    host: str  # what "cannot connect" names
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+def parse_location(
+    url: str,
+    options: Mapping[str, Any] | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> _Location:
+    """Map a remote URL and its config options to fsspec arguments (no I/O).
+
+    The options of ``gitmodel remote add/modify`` are translated (``endpoint_url``,
+    ``profile``, ``region``, ``username``, ``port``, ``key_filename``, ``known_hosts``,
+    ``timeout``, ...); any other option is passed to the fsspec backend unchanged, so
+    every backend setting stays reachable. ``jobs`` and ``retries`` are gitmodel's own.
+    A relative local path is taken relative to ``base_dir`` (the repository root),
+    else to the current directory.
+    """
+    opts = dict(options or {})
+    for own in ("retries", "jobs", "url"):
+        opts.pop(own, None)
+    secrets = [str(v) for k, v in opts.items() if _SECRET_OPTION.search(k) and v]
+    scheme = url.split("://", 1)[0].lower() if "://" in url else "file"
+    protocol = _PROTOCOLS.get(scheme)
+    if protocol is None:
+        known = ", ".join(sorted(f"{s}://" for s in _PROTOCOLS))
+        raise ConfigError(
+            f"unsupported remote URL {redact_url(url)!r}; use a path or one of {known}"
+        )
+    timeout = opts.pop("timeout", None)
+    if protocol == "file":
+        path = url[len("file://") :] if url.startswith("file://") else url
+        local = Path(unquote(path)).expanduser()
+        if not local.is_absolute() and base_dir is not None:
+            local = Path(base_dir) / local
+        root = local.absolute().as_posix().rstrip("/") or "/"
+        return _Location("file", root, opts, root, "localhost")
+    parts = urlsplit(url)
+    if parts.password:
+        secrets.append(unquote(parts.password))
+    display = redact_url(url).rstrip("/")
+    host = parts.hostname or ""
+    path = unquote(parts.path).rstrip("/")
+    if protocol in _OBJECT_STORES:
+        if not parts.hostname:
+            raise ConfigError(f"remote URL {display!r} names no {_BUCKET_WORD[protocol]}")
+        fs_url = f"{protocol}://{parts.hostname}{path}"
+        # Listings of a shared remote go stale as others write: never cache them.
+        opts.setdefault("use_listings_cache", False)
+        if protocol == "s3":
+            _rename(opts, "region", "client_kwargs.region_name")
+            if timeout is not None:
+                opts["config_kwargs"] = {
+                    "connect_timeout": timeout,
+                    "read_timeout": timeout,
+                    **opts.get("config_kwargs", {}),
+                }
+        if protocol == "gs":
+            if opts.pop("anon", False):
+                opts["token"] = "anon"
+            _rename(opts, "credentials_file", "token")
+        if protocol == "az" and timeout is not None:
+            opts.setdefault("connection_timeout", timeout)
+        endpoint = opts.get("endpoint_url") or ""
+        if endpoint:
+            display = f"{display} at {redact_url(str(endpoint))}"
+            host = urlsplit(str(endpoint)).netloc or str(endpoint)
+        else:
+            host = {"s3": "S3", "gs": "Google Cloud Storage", "az": "Azure Blob Storage"}[protocol]
+        return _Location(protocol, fs_url, opts, display, host, tuple(secrets))
+    if not host:
+        raise ConfigError(f"remote URL {display!r} names no host")
+    if protocol == "sftp":
+        opts.setdefault("host", host)
+        if parts.port:
+            opts.setdefault("port", parts.port)
+        _rename(opts, "user", "username")
+        if parts.username:
+            opts.setdefault("username", unquote(parts.username))
+        if parts.password:
+            opts.setdefault("password", unquote(parts.password))
+        key_file = opts.pop("key_filename", None) or opts.pop("key_file", None)
+        if key_file:
+            keys = [key_file] if isinstance(key_file, str) else list(key_file)
+            opts["client_keys"] = [os.path.expanduser(k) for k in keys]
+        if "known_hosts" in opts and opts["known_hosts"] in (False, "", "none", "None"):
+            opts["known_hosts"] = None  # no host key check: test servers only
+        elif isinstance(opts.get("known_hosts"), str):
+            opts["known_hosts"] = os.path.expanduser(opts["known_hosts"])
+        if timeout is not None:
+            opts.setdefault("connect_timeout", timeout)
+        return _Location("sftp", f"sftp://{host}{path or '/'}", opts, display, host, tuple(secrets))
+    if protocol == "webdav":
+        http = "https" if scheme == "webdavs" else "http"
+        user = (
+            opts.pop("username", None)
+            or opts.pop("user", None)
+            or (unquote(parts.username) if parts.username else None)
+        )
+        password = opts.pop("password", None) or (
+            unquote(parts.password) if parts.password else None
+        )
+        if user is not None:
+            opts["auth"] = (user, password or "")
+        if timeout is not None:
+            opts.setdefault("timeout", timeout)
+        netloc = host if parts.port is None else f"{host}:{parts.port}"
+        opts["base_url"] = f"{http}://{netloc}"
+        return _Location(
+            "webdav", f"webdav://{path.lstrip('/')}", opts, display, netloc, tuple(secrets)
+        )
+    # http(s): read-only; the root is the URL itself (without credentials).
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    return _Location(
+        "http", f"{parts.scheme}://{netloc}{path}", opts, display, netloc, tuple(secrets)
+    )
+
+
+def _rename(opts: dict[str, Any], old: str, new: str) -> None:
+    """Move option ``old`` to ``new`` (``a.b`` is a key in a nested dict)."""
+    if old not in opts:
+        return
+    value = opts.pop(old)
+    if "." in new:
+        outer, inner = new.split(".", 1)
+        opts.setdefault(outer, {})
+        opts[outer] = {**opts[outer], inner: value}
+    else:
+        opts.setdefault(new, value)
+
+
+class Remote:
+    """One remote: a named location holding objects under ``<root>/<algo>/<xx>/<rest>``.
+
+    ``options`` come from the remote's config table (``url`` is ignored there); see
+    docs/remotes.md. ``base_dir`` anchors a relative local path (pass the repository
+    root). ``backoff`` is the first retry delay in seconds. Every method is safe to
+    call from several threads.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        base_dir: str | os.PathLike[str] | None = None,
+        backoff: float = BACKOFF_SECONDS,
+    ) -> None:
+        self.name = name
+        self._location = parse_location(url, options, base_dir)
+        self.protocol = self._location.protocol
+        retries = (options or {}).get("retries")
+        self.retries = (
+            int(retries)
+            if retries is not None
+            else DEFAULT_RETRIES.get(self.protocol, FALLBACK_RETRIES)
+        )
+        jobs = (options or {}).get("jobs")
+        self.jobs: int | None = int(jobs) if jobs else None  # the remote's --jobs default
+        self.backoff = backoff
+        self._fs: Any = None
+        self._root = ""
+        self._lock = threading.Lock()
+        self._made_dirs: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Remote({self.name!r}, {self.url!r})"
+
+    # --- identity -----------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The remote's location, safe to print (no credentials)."""
+        return self._location.display
+
+    @property
+    def state_key(self) -> str:
+        """Key of this location in the state db's presence memo.
+
+        The location, not the name: a remote renamed or re-pointed elsewhere must
+        not inherit what another location holds.
+        """
+        return f"{self.protocol}:{self.url}"
+
+    @property
+    def read_only(self) -> bool:
+        return self.protocol == "http"
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem (connected on first use)."""
+        return self._connect()[0]
+
+    @property
+    def root(self) -> str:
+        """The root as a path inside :attr:`fs`."""
+        return self._connect()[1]
+
+    def object_path(self, algo: str, oid: str) -> str:
+        """Path of an object inside :attr:`fs`; refuses invalid ids."""
+        if not is_valid_oid(algo, oid):
+            raise CorruptObjectError(f"refusing invalid {algo} object id {oid[:80]!r}")
+        return f"{self.root}/{algo}/{oid[:2]}/{oid[2:]}"
+
+    # --- connection -----------------------------------------------------------------
+
+    def _connect(self) -> tuple[Any, str]:
+        with self._lock:
+            if self._fs is None:
+                self._fs, self._root = self._open_fs()
+            return self._fs, self._root
+
+    def _open_fs(self) -> tuple[Any, str]:
+        loc = self._location
+        try:
+            import fsspec
+
+            # A private instance: a broken connection (e.g. SSH) can be replaced
+            # without touching other users of the same URL.
+            fs, root = fsspec.url_to_fs(loc.fs_url, skip_instance_cache=True, **loc.fs_options)
+        except ImportError as exc:
+            raise RemoteAccessError(
+                f"remote {self.name} ({self.url}) needs a backend that is not installed "
+                f"({self._scrub(str(exc))})",
+                fix=f"pip install 'gitmodel[{_EXTRA.get(loc.protocol, 'all')}]'",
+            ) from None
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"remote {self.name} ({self.url}): invalid options: {self._scrub(str(exc))}"
+            ) from None
+        except Exception as exc:
+            raise self._translate(exc, "connect") from exc
+        if loc.protocol == "http":
+            root = loc.fs_url
+        root = str(root).rstrip("/") or "/"
+        return fs, root
+
+    def _reconnect(self, broken: Any) -> None:
+        """Drop a filesystem whose connection failed, so the next attempt reconnects."""
+        if self.protocol != "sftp":
+            return  # HTTP-based clients reconnect by themselves
+        with self._lock:
+            if self._fs is broken:
+                self._fs = None
+
+    def check(self, *, writable: bool = False) -> None:
+        """Fail early, with the fix, if the remote cannot be used.
+
+        Object stores: the bucket/container must exist (never created here).
+        Directories (local, SFTP, WebDAV) are created when ``writable``.
+        """
+        if writable and self.read_only:
+            raise RemoteAccessError(
+                f"remote {self.name} ({self.url}) is read-only (http); push to another remote"
+            )
+        if self.protocol == "http":
+            return
+
+        def probe() -> None:
+            fs, root = self._connect()
+            if self.protocol in _OBJECT_STORES:
+                bucket = root.split("/", 1)[0]
+                try:
+                    fs.info(bucket)
+                except FileNotFoundError:
+                    raise self._no_bucket(bucket) from None
+                return
+            try:
+                fs.info(root)
+            except FileNotFoundError:
+                if writable:
+                    self._makedirs(root)
+
+        self._retry(probe, "connect")
+
+    # --- presence ---------------------------------------------------------------------
+
+    def exists_many(self, algo: str, oids: Iterable[str]) -> set[str]:
+        """The subset of ``oids`` present on the remote (batched by prefix listing)."""
+        return set(self.sizes(algo, oids))
+
+    def sizes(self, algo: str, oids: Iterable[str]) -> dict[str, int]:
+        """Size of each of ``oids`` present on the remote; absent ones are left out.
+
+        A size of -1 means the backend did not report one.
+        """
+        wanted = {o for o in oids if is_valid_oid(algo, o)}
+        if not wanted:
+            return {}
+        if len(wanted) < LIST_THRESHOLD or self.protocol == "http":
+            found = self._parallel(lambda o: (o, self._stat(algo, o)), sorted(wanted))
+            return {oid: size for oid, size in found if size is not None}
+        prefixes = sorted({o[:2] for o in wanted})
+        out: dict[str, int] = {}
+        for listing in self._parallel(lambda p: self._list_prefix(algo, p), prefixes):
+            out.update((oid, size) for oid, size in listing.items() if oid in wanted)
+        return out
+
+    def iter_objects(self, algo: str) -> Iterator[tuple[str, int]]:
+        """Every valid ``(oid, size)`` under ``<root>/<algo>``; junk names are skipped."""
+
+        def list_algo() -> list[str]:
+            fs, root = self._connect()
+            try:
+                entries = fs.ls(f"{root}/{algo}", detail=False, refresh=True)
+            except FileNotFoundError:
+                return []
+            names = [str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries]
+            return sorted(n for n in names if re.fullmatch(r"[0-9a-f]{2}", n))
+
+        for prefix in self._retry(list_algo, "list objects"):
+            yield from sorted(self._list_prefix(algo, prefix).items())
+
+    def _stat(self, algo: str, oid: str) -> int | None:
+        path = self.object_path(algo, oid)
+
+        def stat() -> int | None:
+            fs = self.fs
+            with contextlib.suppress(Exception):
+                fs.invalidate_cache(path)
+            try:
+                info = fs.info(path)
+            except FileNotFoundError:
+                return None
+            if info.get("type", "file") != "file":
+                return None
+            return _size(info)
+
+        return self._retry(stat, f"check object {oid[:12]}")
+
+    def _list_prefix(self, algo: str, prefix: str) -> dict[str, int]:
+        """Valid objects in one prefix directory; names are untrusted input."""
+
+        def listing() -> dict[str, int]:
+            fs, root = self._connect()
+            path = f"{root}/{algo}/{prefix}"
+            # Something else may have written since the last listing.
+            with contextlib.suppress(Exception):
+                fs.invalidate_cache(path)
+            try:
+                entries = fs.ls(path, detail=True, refresh=True)
+            except FileNotFoundError:
+                return {}
+            found: dict[str, int] = {}
+            for entry in entries:
+                if not isinstance(entry, Mapping) or entry.get("type") != "file":
+                    continue
+                name = str(entry.get("name", "")).rstrip("/").rsplit("/", 1)[-1]
+                oid = prefix + name
+                if is_valid_oid(algo, oid):
+                    found[oid] = _size(entry)
+            return found
+
+        return self._retry(listing, f"list {algo}/{prefix}")
+
+    def _parallel(self, fn: Callable[[Any], T], items: list[Any]) -> list[T]:
+        if len(items) <= 1:
+            return [fn(i) for i in items]
+        with ThreadPoolExecutor(
+            min(LIST_THREADS, len(items)), thread_name_prefix="gitmodel-list"
+        ) as pool:
+            return list(pool.map(fn, items))
+
+    # --- upload -----------------------------------------------------------------------
+
+    def upload(
+        self,
+        algo: str,
+        oid: str,
+        local_path: str | os.PathLike[str],
+        progress: BytesProgress = None,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> int:
+        """Upload one object from a local file (normally the cache); returns its size.
+
+        The bytes must hash to ``oid`` or nothing is published (CorruptObjectError).
+        Transient failures are retried from the start of the file.
+        """
+        self.object_path(algo, oid)  # validate before any I/O
+        once = _OnceProgress(progress)
+
+        def attempt() -> int:
+            with open(local_path, "rb") as src:
+                size = os.fstat(src.fileno()).st_size
+                return self.upload_stream(algo, oid, src, once, size=size, cancel=cancel)
+
+        result = self._retry(attempt, f"upload object {oid[:12]}", cancel=cancel)
+        return result
+
+    def upload_stream(
+        self,
+        algo: str,
+        oid: str,
+        src: BinaryIO,
+        progress: BytesProgress = None,
+        *,
+        size: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> int:
+        """Upload one object from a readable stream, once (a stream cannot be rewound).
+
+        Nothing appears under the object's final name unless every byte was read,
+        sent, and hashed to ``oid``. An error raised by ``src`` is re-raised as is.
+        """
+        if self.read_only:
+            raise RemoteAccessError(
+                f"remote {self.name} ({self.url}) is read-only (http); push to another remote"
+            )
+        final = self.object_path(algo, oid)
+        meter = _Meter(src, algo, size or 0, progress, cancel)
+        try:
+            if self.protocol in _OBJECT_STORES:
+                self._put_object(final, meter, algo, oid, size)
+            else:
+                self._put_and_rename(final, meter, algo, oid, size)
+        except BaseException:
+            if meter.source_error is not None:
+                raise meter.source_error from None
+            raise
+        return meter.count
+
+    def _put_object(self, final: str, meter: _Meter, algo: str, oid: str, size: int | None) -> None:
+        # S3, GCS, Azure: an object becomes visible only when its upload is
+        # completed: a single PUT (small objects), CompleteMultipartUpload (S3),
+        # the final chunk of a resumable upload (GCS), the block-list commit
+        # (Azure). Until close() nothing is published, so the object is written
+        # under its final name and a failed upload is abandoned, never closed.
+        kwargs: dict[str, Any] = {}
+        if self.protocol == "s3" and size:
+            block = getattr(self.fs, "default_block_size", 50 * 2**20)
+            kwargs["block_size"] = max(block, -(-size // S3_MAX_PARTS))
+        f = self.fs.open(final, "wb", **kwargs)
+        try:
+            _pump(meter, f)
+            meter.check(algo, oid, size)
+        except BaseException:
+            _abandon(f)
+            raise
+        f.close()
+
+    def _put_and_rename(
+        self, final: str, meter: _Meter, algo: str, oid: str, size: int | None
+    ) -> None:
+        # Local, SFTP, WebDAV: write <root>/tmp/<unique>, then rename into place
+        # (os.replace; SFTP posix-rename@openssh.com; WebDAV MOVE), each atomic on
+        # the server. A failed upload removes its temporary.
+        fs, root = self._connect()
+        tmp_dir = f"{root}/{TMP_DIR}"
+        if self.protocol == "file":
+            self._put_local(final, meter, algo, oid, size, tmp_dir)
+            return
+        self._ensure_dir(tmp_dir)
+        tmp = f"{tmp_dir}/{algo}-{oid[:16]}-{uuid.uuid4().hex[:12]}.tmp"
+        try:
+            if self.protocol == "webdav":
+                # A streaming PUT; fs.open("wb") would spool to a local temp file first.
+                fs.client.upload_fileobj(
+                    meter, tmp, overwrite=True, size=size, chunk_size=CHUNK_SIZE
+                )
+            else:
+                with fs.open(tmp, "wb") as f:
+                    _pump(meter, f)
+            meter.check(algo, oid, size)
+            self._rename(fs, tmp, final)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                fs.rm_file(tmp)
+            raise
+
+    def _put_local(
+        self, final: str, meter: _Meter, algo: str, oid: str, size: int | None, tmp_dir: str
+    ) -> None:
+        # Plain os calls rather than fsspec's LocalFileSystem, to fsync before the
+        # rename (a local remote is often a NAS or a backup disk).
+        os.makedirs(tmp_dir, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f"{algo}-{oid[:16]}-", suffix=".tmp", dir=tmp_dir)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                _pump(meter, out)
+                meter.check(algo, oid, size)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o444)
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(tmp, final)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+    def _rename(self, fs: Any, tmp: str, final: str) -> None:
+        parent = final.rsplit("/", 1)[0]
+        for first in (True, False):
+            try:
+                if self.protocol == "webdav":
+                    # MOVE, not fsspec's mv (COPY + DELETE, not atomic). No overwrite:
+                    # an existing object has the same bytes (content addressing).
+                    fs.client.move(tmp, final, overwrite=False)
+                else:
+                    fs.mv(tmp, final)
+                return
+            except Exception as exc:
+                if type(exc).__name__ == "ResourceAlreadyExists":
+                    fs.rm_file(tmp)
+                    return
+                if not first or parent in self._made_dirs:
+                    raise
+                # Usually the prefix directory does not exist yet: make it, once.
+                self._ensure_dir(parent)
+
+    def _ensure_dir(self, path: str) -> None:
+        if path in self._made_dirs:
+            return
+        self._makedirs(path)
+
+    def _makedirs(self, path: str) -> None:
+        fs = self.fs
+        with contextlib.suppress(FileExistsError):  # a race with another worker
+            fs.makedirs(path, exist_ok=True)
+        self._made_dirs.add(path)
+
+    # --- download -----------------------------------------------------------------------
+
+    def download(
+        self,
+        algo: str,
+        oid: str,
+        cache: Cache,
+        progress: BytesProgress = None,
+        *,
+        cancel: threading.Event | None = None,
+    ) -> int:
+        """Fetch one object into ``cache``, hashed while it streams; returns its size.
+
+        A corrupt or truncated object raises CorruptObjectError and leaves nothing in
+        the cache; an absent one raises ObjectMissingError.
+        """
+        path = self.object_path(algo, oid)
+        once = _OnceProgress(progress)
+
+        def attempt() -> int:
+            with self._open_path(path, oid) as f:
+                meter = _Meter(f, algo, 0, once, cancel)
+                try:
+                    return cache.add_stream(
+                        cast(BinaryIO, meter), algo, expected_oid=oid, source=f"remote {self.name}"
+                    )[1]
+                except CorruptObjectError as exc:
+                    if meter.source_error is not None:
+                        raise meter.source_error from None
+                    raise CorruptObjectError(
+                        exc.message, fix=f"gitmodel verify --remote {self.name} --deep"
+                    ) from None
+                except GitModelError:
+                    # The cache turns OSErrors into disk errors; one raised by the
+                    # remote stream is a network error: let it be retried.
+                    if meter.source_error is not None:
+                        raise meter.source_error from None
+                    raise
+
+        return self._retry(attempt, f"download object {oid[:12]}", cancel=cancel)
+
+    @contextlib.contextmanager
+    def open(self, algo: str, oid: str) -> Iterator[BinaryIO]:
+        """Stream an object's bytes (not verified: hash them, or use ``download``)."""
+        with self._open_path(self.object_path(algo, oid), oid) as f:
+            yield f
+
+    @contextlib.contextmanager
+    def _open_path(self, path: str, oid: str) -> Iterator[BinaryIO]:
+        def opener() -> Any:
+            try:
+                return self.fs.open(path, "rb")
+            except FileNotFoundError:
+                raise ObjectMissingError(
+                    f"object {oid[:12]} is not on remote {self.name} ({self.url})",
+                    fix=f"gitmodel push --remote {self.name}  (from a clone that has it)",
+                ) from None
+
+        f = self._retry(opener, f"open object {oid[:12]}")
+        try:
+            yield f
+        finally:
+            with contextlib.suppress(Exception):
+                f.close()
+
+    def remove(self, algo: str, oid: str) -> bool:
+        """Delete one object (for gc --cloud and repairs); False if it was absent."""
+        if self.read_only:
+            raise RemoteAccessError(f"remote {self.name} ({self.url}) is read-only (http)")
+        path = self.object_path(algo, oid)
+
+        def rm() -> bool:
+            try:
+                self.fs.rm_file(path)
+            except FileNotFoundError:
+                return False
+            return True
+
+        return self._retry(rm, f"remove object {oid[:12]}")
+
+    # --- retries and errors ----------------------------------------------------------------
+
+    def _retry(
+        self, op: Callable[[], T], action: str, *, cancel: threading.Event | None = None
+    ) -> T:
+        """Run ``op``; retry transient failures with exponential backoff, then translate."""
+        for attempt in range(self.retries + 1):
+            fs = self._fs
+            try:
+                return op()
+            except (GitModelError, Cancelled):
+                raise
+            except Exception as exc:
+                kind = classify(exc)
+                if kind not in ("transient", "unreachable") or attempt == self.retries:
+                    raise self._translate(exc, action, kind) from exc
+                if kind == "unreachable":
+                    self._reconnect(fs)
+                delay = min(self.backoff * 2**attempt, BACKOFF_MAX_SECONDS)
+                delay *= 0.5 + random.random() / 2  # jitter: parallel workers spread out
+                if cancel is not None:
+                    if cancel.wait(delay):
+                        raise Cancelled from None
+                else:
+                    time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _no_bucket(self, bucket: str) -> RemoteAccessError:
+        word = _BUCKET_WORD.get(self.protocol, "bucket")
+        return RemoteAccessError(
+            f"remote {self.name} ({self.url}): {word} {bucket!r} does not exist "
+            f"(or these credentials cannot see it)",
+            fix=_CREATE_BUCKET.get(self.protocol, "").format(bucket=bucket) or None,
+        )
+
+    def _translate(self, exc: BaseException, action: str, kind: str | None = None) -> RemoteError:
+        """One line naming the remote, what failed and the fix; never a credential."""
+        kind = kind or classify(exc)
+        where = f"remote {self.name} ({self.url})"
+        reason = self._scrub(describe(exc))
+        if kind == "auth":
+            return RemoteAccessError(
+                f"{where}: access denied while trying to {action} ({reason})",
+                fix=_AUTH_FIX.get(self.protocol, "").replace("NAME", self.name) or None,
+            )
+        if kind == "no_bucket" or (
+            kind == "missing" and self.protocol in _OBJECT_STORES and action.startswith("upload")
+        ):
+            return self._no_bucket(self._root.split("/", 1)[0] if self._root else "?")
+        if kind == "unreachable":
+            return RemoteAccessError(
+                f"{where}: cannot reach {self._location.host} ({reason}); check the network "
+                f"and the remote's URL; running the command again resumes the transfer"
+            )
+        return RemoteError(f"{where}: {action} failed: {reason}")
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._location.secrets:
+            if len(secret) >= 3:
+                text = text.replace(secret, "***")
+        for pattern, repl in _SECRET_TEXT:
+            text = pattern.sub(repl, text)
+        return text
+
+
+# --- helpers (module level: pure, testable) -------------------------------------------------
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or id(e) in seen or len(seen) > 12:
+            continue
+        seen.add(id(e))
+        yield e
+        todo += [e.__cause__, e.__context__]
+        todo += [a for a in getattr(e, "args", ()) if isinstance(a, BaseException)]
+
+
+def _status_and_code(exc: BaseException) -> tuple[int | None, str]:
+    """HTTP status and service error code of one exception, as far as it tells."""
+    status: int | None = None
+    for attr in ("status", "status_code", "code", "http_status"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int) and 100 <= value < 600:
+            status = value
+            break
+    code = str(getattr(exc, "error_code", "") or "")
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):  # botocore ClientError
+        code = code or str(response.get("Error", {}).get("Code", ""))
+        meta = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        status = status or (meta if isinstance(meta, int) else None)
+    elif response is not None:  # httpx / requests
+        value = getattr(response, "status_code", None)
+        status = status or (value if isinstance(value, int) else None)
+    if code.isdigit() and status is None:
+        status = int(code)
+    return status, code
+
+
+def classify(exc: BaseException) -> str:
+    """``auth``, ``no_bucket``, ``missing``, ``unreachable``, ``transient`` or ``other``."""
+    chain = list(_chain(exc))
+    names = {cls.__name__ for e in chain for cls in type(e).__mro__}
+    codes = [_status_and_code(e) for e in chain]
+    text = " ".join(str(e) for e in chain)
+    if any(code in _NO_BUCKET_CODES for _, code in codes) or any(
+        t in text for t in _NO_BUCKET_TEXT
+    ):
+        return "no_bucket"
+    if (
+        names & _AUTH_TYPES
+        or any(code in _AUTH_CODES for _, code in codes)
+        or any(status in (401, 403) for status, _ in codes)
+    ):
+        return "auth"
+    if any(status is not None and (status >= 500 or status in (408, 429)) for status, _ in codes):
+        return "transient"
+    if any(code in _TRANSIENT_CODES for _, code in codes):
+        return "transient"
+    if names & _UNREACHABLE_TYPES:
+        return "unreachable"
+    if names & _MISSING_TYPES or any(status == 404 for status, _ in codes):
+        return "missing"
+    return "other"
+
+
+def describe(exc: BaseException) -> str:
+    """A short, single-line reason taken from the most specific exception in the chain."""
+    for e in _chain(exc):
+        text = " ".join(str(e).split())
+        if text and text not in ("None", "()"):
+            text = text if len(text) <= 200 else text[:197] + "..."
+            return f"{type(e).__name__}: {text}"
+    return type(exc).__name__
+
+
+def _size(info: Mapping[str, Any]) -> int:
+    size = info.get("size")
+    try:
+        return int(size) if size is not None else -1
+    except (TypeError, ValueError):
+        return -1
+
+
+class _OnceProgress:
+    """Forwards byte counts, but bytes resent by a retry are not counted twice."""
+
+    def __init__(self, progress: BytesProgress) -> None:
+        self._progress = progress
+        self._reported = 0
+        self._current = 0
+
+    def restart(self) -> None:
+        self._current = 0
+
+    def __call__(self, n: int) -> None:
+        self._current += n
+        if self._progress is not None and self._current > self._reported:
+            self._progress(self._current - self._reported)
+            self._reported = self._current
+
+
+class _Meter:
+    """A read-only stream over ``src`` that hashes, counts, reports and can be cancelled.
+
+    An exception raised by ``src`` is remembered in ``source_error``, so the caller
+    can tell a failing source from a failing destination.
+    """
+
+    def __init__(
+        self,
+        src: BinaryIO,
+        algo: str,
+        size_hint: int,
+        progress: BytesProgress,
+        cancel: threading.Event | None,
+    ) -> None:
+        self._src = src
+        self._hasher = new_hasher(algo, size_hint)
+        self._progress = progress
+        self._cancel = cancel
+        self.count = 0
+        self.source_error: BaseException | None = None
+        if isinstance(progress, _OnceProgress):
+            progress.restart()
+
+    def read(self, n: int = -1) -> bytes:
+        if self._cancel is not None and self._cancel.is_set():
+            raise Cancelled
+        try:
+            data = self._src.read(CHUNK_SIZE if n is None or n < 0 else n)
+        except BaseException as exc:
+            self.source_error = exc
+            raise
+        if data:
+            self._hasher.update(data)
+            self.count += len(data)
+            if self._progress is not None:
+                self._progress(len(data))
+        return bytes(data) if not isinstance(data, bytes) else data
+
+    def check(self, algo: str, oid: str, size: int | None) -> None:
+        got = self._hasher.hexdigest()
+        if got != oid or (size is not None and self.count != size):
+            raise CorruptObjectError(
+                f"local object {oid[:12]} is corrupt (its {self.count} bytes hash to "
+                f"{got[:12]}); it was not uploaded",
+                fix="gitmodel fetch  (then gitmodel push again)",
+            )
+
+    # What streaming uploaders probe for: a stream of unknown length, not seekable.
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return True
+
+
+def _pump(src: _Meter, dst: Any) -> None:
+    while True:
+        chunk = src.read(CHUNK_SIZE)
+        if not chunk:
+            return
+        dst.write(chunk)
+
+
+def _abandon(f: Any) -> None:
+    """Give up an unfinished upload without publishing it.
+
+    fsspec's close() -- also run by ``__exit__`` and ``__del__`` -- would complete
+    the upload with the partial bytes; discard() aborts the multipart / resumable
+    upload, and ``forced`` makes close() skip its final flush.
+    """
+    with contextlib.suppress(Exception):
+        f.discard()
+    f.forced = True
+    with contextlib.suppress(Exception):
+        f.close()
+    with contextlib.suppress(Exception):
+        f.closed = True
