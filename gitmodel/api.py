@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from gitmodel.errors import CorruptObjectError, UsageError
@@ -147,8 +148,9 @@ def _locate(ws: Workspace, path: str, rev: str | None) -> tuple[str, str, int]:
 class _VerifyingReader(io.RawIOBase):
     """Streams an object and checks its hash when the end is reached."""
 
-    def __init__(self, fh: BinaryIO, algo: str, oid: str, size: int) -> None:
+    def __init__(self, fh: Any, algo: str, oid: str, size: int, on_close: Any = None) -> None:
         self._fh, self._algo, self._oid, self._size = fh, algo, oid, size
+        self._on_close = on_close
         self._hasher = new_hasher(algo, size)
         self._seen = 0
         self._checked = False
@@ -157,7 +159,12 @@ class _VerifyingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        n = self._fh.readinto(buffer)  # type: ignore[attr-defined]
+        if hasattr(self._fh, "readinto"):
+            n = self._fh.readinto(buffer)
+        else:
+            data = self._fh.read(len(buffer))
+            n = len(data)
+            buffer[:n] = data
         if n:
             self._hasher.update(memoryview(buffer)[:n])
             self._seen += n
@@ -171,24 +178,63 @@ class _VerifyingReader(io.RawIOBase):
         return n or 0
 
     def close(self) -> None:
-        self._fh.close()
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+        else:
+            self._fh.close()
         super().close()
 
 
-def open(path: PathLike, *, rev: str | None = None, repo: PathLike | None = None) -> BinaryIO:
-    """A binary stream of a model's bytes at ``rev`` (default: the workspace pointer),
-    read from the cache and verified when read to the end."""
-    ws = _ws(repo)
-    algo, oid, size = _locate(ws, os.fspath(path), rev)
-    obj = ws.cache.path(algo, oid)
-    if not obj.is_file():
-        from gitmodel.errors import ObjectMissingError
+def open(
+    path: PathLike,
+    *,
+    rev: str | None = None,
+    repo: PathLike | None = None,
+    remote: str | None = None,
+) -> BinaryIO:
+    """A binary stream of a model's bytes, verified when read to the end.
 
-        raise ObjectMissingError(
-            f"object {oid[:12]} of {path} is not in the cache", fix="gitmodel pull"
-        )
-    raw = _VerifyingReader(obj.open("rb"), algo, oid, size)
+    ``repo`` is a directory inside a work tree (default: the current one) or the URL of
+    another Git repository (then the bytes stream from that repository's remote, nothing
+    is cloned). Locally, an object missing from the cache streams from ``remote`` (or
+    the default remote).
+    """
+    import contextlib
+
+    stack = contextlib.ExitStack()
+    if repo is not None and _is_repository_url(os.fspath(repo)):
+        from gitmodel.services.get import resolve_remote_object
+
+        p, source = resolve_remote_object(os.fspath(repo), os.fspath(path), rev=rev, remote=remote)
+        algo, oid, size = p.algo, p.oid, p.size
+        fh = stack.enter_context(source.open(algo, oid))
+    else:
+        ws = _ws(repo)
+        algo, oid, size = _locate(ws, os.fspath(path), rev)
+        obj = ws.cache.path(algo, oid)
+        if obj.is_file():
+            fh = stack.enter_context(obj.open("rb"))
+        elif ws.config.remotes or remote:
+            from gitmodel.services.transfer import open_remote
+
+            fh = stack.enter_context(open_remote(ws, remote).open(algo, oid))
+        else:
+            from gitmodel.errors import ObjectMissingError
+
+            raise ObjectMissingError(
+                f"object {oid[:12]} of {path} is not in the cache", fix="gitmodel pull"
+            )
+    raw = _VerifyingReader(fh, algo, oid, size, on_close=stack.close)
     return io.BufferedReader(raw, buffer_size=1024 * 1024)
+
+
+def _is_repository_url(repo: str) -> bool:
+    """A URL or a bare repository, as opposed to a directory inside a work tree."""
+    if "://" in repo or ("@" in repo and ":" in repo.split("/")[0]):
+        return True
+    path = Path(repo)
+    return (path / "HEAD").is_file() and (path / "objects").is_dir()
 
 
 def read(path: PathLike, *, rev: str | None = None, repo: PathLike | None = None) -> bytes:

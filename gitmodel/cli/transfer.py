@@ -251,8 +251,46 @@ def verify(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+def get(
+    repo_url: Annotated[str, typer.Argument(help="Any Git URL, or a path to a (bare) repository.")],
+    path: Annotated[str, typer.Argument(help="The model's path in that repository.")],
+    rev: Annotated[
+        str | None, typer.Option("--rev", help="Branch, tag (e.g. churn@v1.2.0) or commit.")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--out", "-o", help="Where to write it (default: its name).")
+    ] = None,
+    remote: Annotated[
+        str | None, typer.Option("--remote", "-r", help="The source repository's remote to use.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite OUT.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Download one model from another repository's remote, without cloning it.
+
+    Examples:
+      gitmodel get git@github.com:acme/models.git models/churn.pkl --rev churn@v1.2.0
+      gitmodel get /srv/git/models.git models/bert -o bert/
+    """
+    from gitmodel.services.get import get as do_get
+
+    with progress() as bar:
+        result = do_get(
+            repo_url, path, rev=rev, output=output, remote=remote, force=force, progress=bar
+        )
+    if as_json:
+        print_json(result.to_json())
+        return
+    what = f"{result.files} files, " if result.pointer.is_dir else ""
+    info(
+        f"downloaded {path} ({what}{human_size(result.pointer.size)}) from remote "
+        f"{result.remote} to {result.output}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(push)
     app.command()(fetch)
     app.command()(pull)
     app.command()(verify)
+    app.command()(get)

@@ -144,3 +144,40 @@ def test_corrupt_object_on_remote_is_refused_and_nothing_is_left(
     run("gitmodel", "push", cwd=work)
     run("gitmodel", "pull", cwd=clone)
     assert (clone / "m.bin").read_bytes() == (work / "m.bin").read_bytes()
+
+
+def test_get_downloads_one_model_without_cloning(tmp_path: Path, run: Runner) -> None:
+    store = tmp_path / "store"
+    bare, work = _setup(tmp_path, run, store)
+    write(work / "models" / "m.bin", b"version one" * 100)
+    for i in range(3):
+        write(work / "models" / "tok" / f"{i}.txt", f"token {i}".encode())
+    run("gitmodel", "add", "models/m.bin", "models/tok", cwd=work)
+    run("git", "commit", "-qm", "v1", cwd=work)
+    run("git", "tag", "v1", cwd=work)
+    write(work / "models" / "m.bin", b"version two" * 100)
+    run("gitmodel", "add", "models/m.bin", cwd=work)
+    run("git", "commit", "-qm", "v2", cwd=work)
+    run("git", "push", "-q", "--tags", "origin", "HEAD:main", cwd=work)
+    # Relative local remote paths resolve against a local source repository.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run("gitmodel", "get", str(bare), "models/m.bin", cwd=elsewhere)
+    assert (elsewhere / "m.bin").read_bytes() == b"version two" * 100
+    run("gitmodel", "get", str(bare), "models/m.bin", "--rev", "v1", "-o", "old.bin", cwd=elsewhere)
+    assert (elsewhere / "old.bin").read_bytes() == b"version one" * 100
+    again = run("gitmodel", "get", str(bare), "models/m.bin", cwd=elsewhere, check=False)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    run("gitmodel", "get", str(bare), "models/tok", "-o", "tok", cwd=elsewhere)
+    assert (elsewhere / "tok" / "2.txt").read_bytes() == b"token 2"
+    missing = run("gitmodel", "get", str(bare), "models/nope.bin", cwd=elsewhere, check=False)
+    assert missing.returncode == 2 and "not a tracked model" in missing.stderr
+    import sys
+
+    script = (
+        "import gitmodel.api as gm\n"
+        f"with gm.open('models/m.bin', repo={str(bare)!r}, rev='v1') as fh:\n"
+        "    assert fh.read() == b'version one' * 100\n"
+        "print('ok')\n"
+    )
+    assert run(sys.executable, "-c", script, cwd=elsewhere).stdout.strip() == "ok"
