@@ -150,6 +150,29 @@ def _run_chained(
     return proc.returncode
 
 
+def _from_pre_commit_framework(
+    git: Git, name: str, args: Sequence[str], stdin: bytes | None
+) -> tuple[str, list[str], bytes | None]:
+    """The pre-commit framework passes what git gave its hook through PRE_COMMIT_*
+    variables instead of arguments and stdin; turn them back into git's form."""
+    env = os.environ
+    old, new = env.get("PRE_COMMIT_FROM_REF"), env.get("PRE_COMMIT_TO_REF")
+    if name == "pre-push":
+        remote = env.get("PRE_COMMIT_REMOTE_NAME", "origin")
+        local_branch = env.get("PRE_COMMIT_LOCAL_BRANCH", "HEAD")
+        local_sha = new or git.text("rev-parse", local_branch).strip()
+        line = f"{local_branch} {local_sha} {env.get('PRE_COMMIT_REMOTE_BRANCH', '')} "
+        line += f"{old or ZERO}\n"
+        return "pre-push", [remote, env.get("PRE_COMMIT_REMOTE_URL", "")], line.encode()
+    if "PRE_COMMIT_CHECKOUT_TYPE" in env and old and new:
+        return "post-checkout", [old, new, env["PRE_COMMIT_CHECKOUT_TYPE"]], None
+    if "PRE_COMMIT_IS_SQUASH_MERGE" in env:
+        return "post-merge", [env["PRE_COMMIT_IS_SQUASH_MERGE"]], None
+    if "PRE_COMMIT_REWRITE_COMMAND" in env:
+        return "post-rewrite", [env["PRE_COMMIT_REWRITE_COMMAND"]], stdin
+    return "restore", list(args), stdin  # run by hand: check every model
+
+
 def run_hook(name: str, args: Sequence[str], stdin: bytes | None = None) -> int:
     """Entry point of ``gitmodel hook NAME ARGS`` (stdin already read for push/rewrite)."""
     if name not in (*HOOKS, "restore"):
@@ -168,6 +191,8 @@ def run_hook(name: str, args: Sequence[str], stdin: bytes | None = None) -> int:
         return 0
     if not (git.root / ".gitmodel.toml").is_file():
         return 0
+    if name == "restore" or (name == "pre-push" and not stdin and "PRE_COMMIT" in os.environ):
+        name, args, stdin = _from_pre_commit_framework(git, name, args, stdin)
     if name == "pre-commit":
         from gitmodel.services.hook_checks import pre_commit
 
