@@ -17,6 +17,8 @@ else
     "$project/.venv/bin/pip" install --quiet --disable-pip-version-check -e "$project[demo]"
     py=$project/.venv/bin/python
 fi
+# The Git hooks call `gitmodel` from PATH, as they do for any user.
+export PATH="$(dirname "$py"):$PATH"
 gm() { echo "\$ gitmodel $*"; "$py" -m gitmodel "$@"; }
 step() { printf '\n== %s\n' "$*"; }
 
@@ -59,5 +61,22 @@ rm models/churn.pkl
 gm status || true
 gm checkout
 gm status --check
+
+step "6. share: a local-directory remote, git push uploads (pre-push hook)"
+git init -q --bare "$work/origin.git"
+git remote add origin "$work/origin.git"
+gm remote add store "$work/store" --default
+git commit -qm "back to churn v1 (staged by step 4); share through the store remote"
+git push -q origin HEAD:main
+gm verify
+
+step "7. a fresh clone elsewhere: gitmodel pull restores byte-identical models"
+git clone -q -b main "$work/origin.git" "$work/clone"
+(
+    cd "$work/clone"
+    gm pull
+    test "$(sha256sum models/churn.pkl | cut -d' ' -f1)" = "$(sha256sum "$repo/models/churn.pkl" | cut -d' ' -f1)"
+    echo "clone: models/churn.pkl is byte-identical"
+)
 
 printf '\nquickstart: OK (repo was %s, removed on exit)\n' "$repo"
