@@ -66,6 +66,7 @@ class Git:
         self.root = root
         self.git_dir = git_dir
         self.common_dir = common_dir
+        self._hooks_dir: Path | None = None
 
     @classmethod
     def discover(cls, cwd: str | os.PathLike[str] | None = None) -> Git:
@@ -80,17 +81,21 @@ class Git:
                 "--show-toplevel",
                 "--git-dir",
                 "--git-common-dir",
+                "--git-path",
+                "hooks",
             ],
             cwd=where,
             check=False,
         )
         lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-        if proc.returncode != 0 or len(lines) != 3:
+        if proc.returncode != 0 or len(lines) != 4:
             raise NotARepositoryError(
                 f"{where} is not inside a Git work tree", fix="git init && gitmodel init"
             )
-        root, git_dir, common_dir = (Path(line) for line in lines)
-        return cls(root, git_dir, common_dir)
+        root, git_dir, common_dir, hooks = (Path(line) for line in lines)
+        git = cls(root, git_dir, common_dir)
+        git._hooks_dir = hooks  # one rev-parse answers both: the hooks' fast path counts
+        return git
 
     # --- plumbing --------------------------------------------------------------
 
@@ -244,8 +249,11 @@ class Git:
         return {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
 
     def hooks_dir(self) -> Path:
-        path = self.text("rev-parse", "--path-format=absolute", "--git-path", "hooks").strip()
-        return Path(path)
+        """Where Git runs hooks from (core.hooksPath and worktrees respected)."""
+        if self._hooks_dir is None:
+            path = self.text("rev-parse", "--path-format=absolute", "--git-path", "hooks")
+            self._hooks_dir = Path(path.strip())
+        return self._hooks_dir
 
     def iter_lines(self, *args: str) -> Iterator[str]:
         yield from self.text(*args).splitlines()
@@ -317,6 +325,40 @@ class Git:
         self.run("commit", "--quiet", "--only", "-F", "-", "--", path, input=message.encode())
         return self.text("rev-parse", "HEAD").strip()
 
+    # --- history of one path ------------------------------------------------------
+
+    def path_history(self, path: str, rev: str = "HEAD") -> list[PathVersion]:
+        """Every commit in ``rev``'s history that changed ``path``, newest first, with the
+        blob it left there (None where it deleted it): ONE ``git log`` call, whatever
+        the length of the history. Merges count by their diff to the first parent."""
+        out = self.run(
+            "--literal-pathspecs",
+            "log",
+            "--format=%x1e%H%x1f%ct%x1f%an <%ae>%x1f%s",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--diff-merges=first-parent",
+            rev,
+            "--",
+            path,
+        )
+        versions = []
+        for record in out.decode("utf-8", "surrogateescape").split("\x1e")[1:]:
+            header, _, body = record.partition("\n")
+            commit, stamp, author, subject = [*header.split("\x1f", 3), "", "", ""][:4]
+            blob: str | None = None
+            for line in body.splitlines():
+                if line.startswith(":"):  # ":100644 100644 OLD NEW M\tpath"
+                    fields = line.split("\t", 1)[0].split()
+                    blob = None if fields[4].startswith("D") else fields[3]
+                    break
+            else:
+                continue  # no change of the path itself (cannot happen for a plain path)
+            timestamp = int(stamp) if stamp.isdigit() else 0
+            versions.append(PathVersion(commit, timestamp, author, subject, blob))
+        return versions
+
 
 @dataclass(frozen=True)
 class TagRef:
@@ -347,3 +389,14 @@ _TAG_FORMAT = (
     + "%00"
 )
 _TAG_FIELDS = 8
+
+
+@dataclass(frozen=True)
+class PathVersion:
+    """One commit that changed a path, as ``Git.path_history`` reads it."""
+
+    commit: str
+    timestamp: int  # committer date, unix seconds
+    author: str  # "Name <email>"
+    subject: str
+    blob: str | None  # the path's blob after the commit; None when the commit deleted it
