@@ -23,8 +23,9 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _project_rev() -> str:
-    proc = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         pytest.fail("the project is not a Git checkout; the pre-commit test needs one")
     return proc.stdout.strip()
@@ -59,8 +60,19 @@ def test_pre_commit_framework_runs_gitmodel_hooks_beside_another_hook(
 """
     )
     framework_env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
-    run(*PRE_COMMIT, "install", "--hook-type", "pre-commit", "--hook-type", "pre-push",
-        "--hook-type", "post-checkout", "--hook-type", "post-merge", extra_env=framework_env)
+    run(
+        *PRE_COMMIT,
+        "install",
+        "--hook-type",
+        "pre-commit",
+        "--hook-type",
+        "pre-push",
+        "--hook-type",
+        "post-checkout",
+        "--hook-type",
+        "post-merge",
+        extra_env=framework_env,
+    )
     run("git", "add", ".pre-commit-config.yaml")
     run("git", "commit", "-qm", "pre-commit config", extra_env=framework_env)
     assert marker.read_text().count("ran") == 1
@@ -96,8 +108,15 @@ def test_pre_commit_try_repo_runs_gitmodel_check(
         pytest.fail("git is required")
     write(gm_repo / "weights.bin", b"\0" * (11 * 1024 * 1024))
     run("git", "add", "weights.bin")
-    result = run(*PRE_COMMIT, "try-repo", str(PROJECT), "gitmodel-check", "--ref",
-                 _project_rev(), check=False,
-                 extra_env={"PRE_COMMIT_HOME": str(pre_commit_home)})
+    result = run(
+        *PRE_COMMIT,
+        "try-repo",
+        str(PROJECT),
+        "gitmodel-check",
+        "--ref",
+        _project_rev(),
+        check=False,
+        extra_env={"PRE_COMMIT_HOME": str(pre_commit_home)},
+    )
     assert result.returncode != 0
     assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stdout
