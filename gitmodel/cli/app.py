@@ -66,6 +66,9 @@ def _register() -> None:
     from gitmodel.cli import registry as registry_commands
 
     registry_commands.register(app)
+    from gitmodel.cli import metrics as metrics_commands
+
+    metrics_commands.register(app)
 
 
 _register()
