@@ -73,6 +73,8 @@ DEFAULT_RETRIES = {"s3": 1, "gs": 1, "az": 1}
 FALLBACK_RETRIES = 3
 BACKOFF_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 8.0
+# Objects up to this size go to object stores in a single PUT, from memory.
+SINGLE_PUT_MAX = 8 * 2**20
 # S3 allows 10,000 parts per multipart upload; keep a margin.
 S3_MAX_PARTS = 9000
 
@@ -100,11 +102,11 @@ _CREATE_BUCKET = {
     "az": "az storage container create --name {bucket}",
 }
 _AUTH_FIX = {
-    "s3": "aws configure (or set AWS_PROFILE / the remote's profile option)",
+    "s3": "aws configure, or set AWS_PROFILE or the remote's profile option",
     "gs": "gcloud auth application-default login",
-    "az": "az login (or set AZURE_STORAGE_CONNECTION_STRING)",
-    "sftp": "ssh-add KEYFILE (or: gitmodel remote modify NAME key_filename KEYFILE)",
-    "webdav": "gitmodel remote modify NAME username USER --local  (and password)",
+    "az": "az login, or set AZURE_STORAGE_CONNECTION_STRING",
+    "sftp": "ssh-add KEYFILE, or gitmodel remote modify NAME key_filename KEYFILE",
+    "webdav": "gitmodel remote modify NAME username USER --local, and the same for password",
     "http": "set headers for the remote in .git/gitmodel/config.toml",
     "file": "check the directory's permissions",
 }
@@ -166,27 +168,34 @@ _TRANSIENT_CODES = {
     "ThrottlingException",
     "RequestTimeTooSkewed",
 }
+# Cannot connect at all: refused, unknown host, connect timeout.
 _UNREACHABLE_TYPES = {
-    "ConnectionError",
-    "TimeoutError",
+    "ConnectionRefusedError",
     "gaierror",
     "herror",
     "EndpointConnectionError",
     "ConnectTimeoutError",
+    "ClientConnectorError",
+    "ServiceRequestError",
+    "ConnectError",
+    "ConnectTimeout",
+    "SFTPNoConnection",
+}
+# Broken or slow in flight: worth another attempt.
+_TRANSIENT_TYPES = {
+    "ConnectionError",
+    "TimeoutError",
     "ReadTimeoutError",
     "ConnectionClosedError",
-    "ClientConnectorError",
     "ServerDisconnectedError",
     "ClientOSError",
     "ServerTimeoutError",
     "ClientPayloadError",
-    "ConnectError",
     "ReadError",
     "WriteError",
     "RemoteProtocolError",
     "TimeoutException",
     "NetworkError",
-    "ServiceRequestError",
     "ServiceResponseError",
     "ConnectionLost",
     "DisconnectError",
@@ -196,7 +205,6 @@ _UNREACHABLE_TYPES = {
     "ResponseStreamingError",
     "BadGatewayError",
     "SFTPConnectionLost",
-    "SFTPNoConnection",
     "BrokenPipeError",
 }
 _MISSING_TYPES = {"FileNotFoundError", "ResourceNotFound", "ResourceNotFoundError", "NoSuchKey"}
@@ -323,7 +331,10 @@ def parse_location(
             opts["known_hosts"] = os.path.expanduser(opts["known_hosts"])
         if timeout is not None:
             opts.setdefault("connect_timeout", timeout)
-        return _Location("sftp", f"sftp://{host}{path or '/'}", opts, display, host, tuple(secrets))
+        where = f"{host}:{opts['port']}" if opts.get("port") else host
+        return _Location(
+            "sftp", f"sftp://{host}{path or '/'}", opts, display, where, tuple(secrets)
+        )
     if protocol == "webdav":
         http = "https" if scheme == "webdavs" else "http"
         user = (
@@ -395,7 +406,7 @@ class Remote:
         self.backoff = backoff
         self._fs: Any = None
         self._root = ""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _connect retries, and a retry may reconnect
         self._made_dirs: set[str] = set()
 
     def __repr__(self) -> str:
@@ -442,7 +453,7 @@ class Remote:
     def _connect(self) -> tuple[Any, str]:
         with self._lock:
             if self._fs is None:
-                self._fs, self._root = self._open_fs()
+                self._fs, self._root = self._retry(self._open_fs, "open the remote")
             return self._fs, self._root
 
     def _open_fs(self) -> tuple[Any, str]:
@@ -450,9 +461,9 @@ class Remote:
         try:
             import fsspec
 
-            # A private instance: a broken connection (e.g. SSH) can be replaced
-            # without touching other users of the same URL.
-            fs, root = fsspec.url_to_fs(loc.fs_url, skip_instance_cache=True, **loc.fs_options)
+            # fsspec shares one instance per URL and options: its client (a boto
+            # session costs a second to build) is made once per process.
+            fs, root = fsspec.url_to_fs(loc.fs_url, **loc.fs_options)
         except ImportError as exc:
             raise RemoteAccessError(
                 f"remote {self.name} ({self.url}) needs a backend that is not installed "
@@ -463,8 +474,6 @@ class Remote:
             raise ConfigError(
                 f"remote {self.name} ({self.url}): invalid options: {self._scrub(str(exc))}"
             ) from None
-        except Exception as exc:
-            raise self._translate(exc, "connect") from exc
         if loc.protocol == "http":
             root = loc.fs_url
         root = str(root).rstrip("/") or "/"
@@ -475,8 +484,12 @@ class Remote:
         if self.protocol != "sftp":
             return  # HTTP-based clients reconnect by themselves
         with self._lock:
-            if self._fs is broken:
+            if broken is not None and self._fs is broken:
                 self._fs = None
+                # A dead SSH connection stays dead: evict the shared instance too.
+                cache = getattr(type(broken), "_cache", None)
+                if isinstance(cache, dict):
+                    cache.pop(getattr(broken, "_fs_token", None), None)
 
     def check(self, *, writable: bool = False) -> None:
         """Fail early, with the fix, if the remote cannot be used.
@@ -506,7 +519,7 @@ class Remote:
                 if writable:
                     self._makedirs(root)
 
-        self._retry(probe, "connect")
+        self._retry(probe, "open the remote")
 
     # --- presence ---------------------------------------------------------------------
 
@@ -643,7 +656,7 @@ class Remote:
                 f"remote {self.name} ({self.url}) is read-only (http); push to another remote"
             )
         final = self.object_path(algo, oid)
-        meter = _Meter(src, algo, size or 0, progress, cancel)
+        meter = _Meter(src, algo, size, progress, cancel)
         try:
             if self.protocol in _OBJECT_STORES:
                 self._put_object(final, meter, algo, oid, size)
@@ -657,20 +670,39 @@ class Remote:
 
     def _put_object(self, final: str, meter: _Meter, algo: str, oid: str, size: int | None) -> None:
         # S3, GCS, Azure: an object becomes visible only when its upload is
-        # completed: a single PUT (small objects), CompleteMultipartUpload (S3),
-        # the final chunk of a resumable upload (GCS), the block-list commit
-        # (Azure). Until close() nothing is published, so the object is written
-        # under its final name and a failed upload is abandoned, never closed.
+        # completed: a single PUT, CompleteMultipartUpload (S3), the final chunk of a
+        # resumable upload (GCS), the block-list commit (Azure). So objects are
+        # written under their final name: small ones read, checked, then sent in
+        # one PUT; large ones streamed, checked before close(), and abandoned
+        # (never closed) on failure.
+        fs = self.fs
+        if size is not None and size <= SINGLE_PUT_MAX:
+            chunks: list[bytes] = []
+            total = 0
+            while total <= size:  # one byte more than announced, to see the end
+                chunk = meter.read(size + 1 - total)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            data = b"".join(chunks)
+            meter.check(algo, oid, size)
+            fs.pipe_file(final, data)
+            return
         kwargs: dict[str, Any] = {}
         if self.protocol == "s3" and size:
-            block = getattr(self.fs, "default_block_size", 50 * 2**20)
+            block = getattr(fs, "default_block_size", 50 * 2**20)
             kwargs["block_size"] = max(block, -(-size // S3_MAX_PARTS))
-        f = self.fs.open(final, "wb", **kwargs)
+        f = fs.open(final, "wb", **kwargs)
         try:
             _pump(meter, f)
             meter.check(algo, oid, size)
         except BaseException:
-            _abandon(f)
+            # S3 bills the parts of an unfinished multipart upload until it is
+            # aborted; an unfinished GCS resumable upload or Azure block list is
+            # never visible and expires by itself (and the GCS emulator answers
+            # the cancel request with errors that gcsfs retries for half a minute).
+            _abandon(f, discard=self.protocol == "s3")
             raise
         f.close()
 
@@ -763,19 +795,25 @@ class Remote:
         cache: Cache,
         progress: BytesProgress = None,
         *,
+        size: int | None = None,
         cancel: threading.Event | None = None,
     ) -> int:
         """Fetch one object into ``cache``, hashed while it streams; returns its size.
 
         A corrupt or truncated object raises CorruptObjectError and leaves nothing in
-        the cache; an absent one raises ObjectMissingError.
+        the cache; an absent one raises ObjectMissingError. ``size``, when known (from
+        ``sizes``), sizes the reads: SFTP answers a read far beyond the end slowly.
         """
         path = self.object_path(algo, oid)
         once = _OnceProgress(progress)
+        if size is None and self.protocol == "sftp":
+            size = self._stat(algo, oid)
+        if size is not None and size < 0:
+            size = None
 
         def attempt() -> int:
-            with self._open_path(path, oid) as f:
-                meter = _Meter(f, algo, 0, once, cancel)
+            with self._open_path(path, oid, size) as f:
+                meter = _Meter(f, algo, size, once, cancel)
                 try:
                     return cache.add_stream(
                         cast(BinaryIO, meter), algo, expected_oid=oid, source=f"remote {self.name}"
@@ -795,24 +833,53 @@ class Remote:
 
         return self._retry(attempt, f"download object {oid[:12]}", cancel=cancel)
 
+    def hash_object(
+        self,
+        algo: str,
+        oid: str,
+        progress: BytesProgress = None,
+        *,
+        size: int | None = None,
+        cancel: threading.Event | None = None,
+    ) -> tuple[str, int]:
+        """``(digest, size)`` of the object's bytes on the remote; nothing is stored."""
+        path = self.object_path(algo, oid)
+        once = _OnceProgress(progress)
+        if size is not None and size < 0:
+            size = None
+
+        def attempt() -> tuple[str, int]:
+            with self._open_path(path, oid, size) as f:
+                meter = _Meter(f, algo, size, once, cancel)
+                while meter.read(CHUNK_SIZE):
+                    pass
+                return meter.hexdigest(), meter.count
+
+        return self._retry(attempt, f"read object {oid[:12]}", cancel=cancel)
+
     @contextlib.contextmanager
     def open(self, algo: str, oid: str) -> Iterator[BinaryIO]:
         """Stream an object's bytes (not verified: hash them, or use ``download``)."""
-        with self._open_path(self.object_path(algo, oid), oid) as f:
+        path = self.object_path(algo, oid)
+        stack = contextlib.ExitStack()
+        f = self._retry(
+            lambda: stack.enter_context(self._open_path(path, oid)), f"open object {oid[:12]}"
+        )
+        with stack:
             yield f
 
     @contextlib.contextmanager
-    def _open_path(self, path: str, oid: str) -> Iterator[BinaryIO]:
-        def opener() -> Any:
-            try:
-                return self.fs.open(path, "rb")
-            except FileNotFoundError:
-                raise ObjectMissingError(
-                    f"object {oid[:12]} is not on remote {self.name} ({self.url})",
-                    fix=f"gitmodel push --remote {self.name}  (from a clone that has it)",
-                ) from None
-
-        f = self._retry(opener, f"open object {oid[:12]}")
+    def _open_path(self, path: str, oid: str, size: int | None = None) -> Iterator[BinaryIO]:
+        """Open for reading, once (callers retry); an absent object is ObjectMissingError."""
+        # s3fs asks for the size (one HEAD) unless told: a listing just did.
+        kwargs = {"size": size} if self.protocol == "s3" and size is not None else {}
+        try:
+            f = self.fs.open(path, "rb", **kwargs)
+        except FileNotFoundError:
+            raise ObjectMissingError(
+                f"object {oid[:12]} is not on remote {self.name} ({self.url})",
+                fix=f"gitmodel push --remote {self.name}  (from a clone that has it)",
+            ) from None
         try:
             yield f
         finally:
@@ -848,7 +915,11 @@ class Remote:
                 raise
             except Exception as exc:
                 kind = classify(exc)
-                if kind not in ("transient", "unreachable") or attempt == self.retries:
+                # The SDKs of object stores already retried a failed connect.
+                again = kind == "transient" or (
+                    kind == "unreachable" and self.protocol not in _OBJECT_STORES
+                )
+                if not again or attempt == self.retries:
                     raise self._translate(exc, action, kind) from exc
                 if kind == "unreachable":
                     self._reconnect(fs)
@@ -959,6 +1030,8 @@ def classify(exc: BaseException) -> str:
         return "transient"
     if names & _UNREACHABLE_TYPES:
         return "unreachable"
+    if names & _TRANSIENT_TYPES:
+        return "transient"
     if names & _MISSING_TYPES or any(status == 404 for status, _ in codes):
         return "missing"
     return "other"
@@ -967,7 +1040,8 @@ def classify(exc: BaseException) -> str:
 def describe(exc: BaseException) -> str:
     """A short, single-line reason taken from the most specific exception in the chain."""
     for e in _chain(exc):
-        text = " ".join(str(e).split())
+        lines = str(e).strip().splitlines()
+        text = " ".join(lines[0].split()) if lines else ""
         if text and text not in ("None", "()"):
             text = text if len(text) <= 200 else text[:197] + "..."
             return f"{type(e).__name__}: {text}"
@@ -1011,12 +1085,13 @@ class _Meter:
         self,
         src: BinaryIO,
         algo: str,
-        size_hint: int,
+        size: int | None,
         progress: BytesProgress,
         cancel: threading.Event | None,
     ) -> None:
         self._src = src
-        self._hasher = new_hasher(algo, size_hint)
+        self._size = size  # expected, if known: reads stop asking for more than is left
+        self._hasher = new_hasher(algo, size or 0)
         self._progress = progress
         self._cancel = cancel
         self.count = 0
@@ -1027,8 +1102,12 @@ class _Meter:
     def read(self, n: int = -1) -> bytes:
         if self._cancel is not None and self._cancel.is_set():
             raise Cancelled
+        n = CHUNK_SIZE if n is None or n < 0 else n
+        if self._size is not None:
+            left = self._size - self.count
+            n = min(n, left) if left > 0 else min(n, 64 * 1024)
         try:
-            data = self._src.read(CHUNK_SIZE if n is None or n < 0 else n)
+            data = self._src.read(n)
         except BaseException as exc:
             self.source_error = exc
             raise
@@ -1038,6 +1117,9 @@ class _Meter:
             if self._progress is not None:
                 self._progress(len(data))
         return bytes(data) if not isinstance(data, bytes) else data
+
+    def hexdigest(self) -> str:
+        return self._hasher.hexdigest()
 
     def check(self, algo: str, oid: str, size: int | None) -> None:
         got = self._hasher.hexdigest()
@@ -1064,15 +1146,16 @@ def _pump(src: _Meter, dst: Any) -> None:
         dst.write(chunk)
 
 
-def _abandon(f: Any) -> None:
+def _abandon(f: Any, *, discard: bool) -> None:
     """Give up an unfinished upload without publishing it.
 
     fsspec's close() -- also run by ``__exit__`` and ``__del__`` -- would complete
-    the upload with the partial bytes; discard() aborts the multipart / resumable
-    upload, and ``forced`` makes close() skip its final flush.
+    the upload with the partial bytes; ``forced`` makes close() skip its final
+    flush, and ``discard`` first aborts the upload on the server.
     """
-    with contextlib.suppress(Exception):
-        f.discard()
+    if discard:
+        with contextlib.suppress(Exception):
+            f.discard()
     f.forced = True
     with contextlib.suppress(Exception):
         f.close()

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gitmodel.errors import GitModelError, ObjectMissingError, RemoteError
-from gitmodel.hashing import new_hasher
 from gitmodel.progress import NULL_PROGRESS, Progress
 from gitmodel.storage.remote import Cancelled, RemoteAccessError, describe
 
@@ -169,7 +168,10 @@ def fetch(
             )
 
     def download(oid: str, cancel: threading.Event) -> int:
-        return remote.download(algo, oid, cache, progress.advance, cancel=cancel)
+        size = sizes[oid]
+        return remote.download(
+            algo, oid, cache, progress.advance, size=size if size >= 0 else None, cancel=cancel
+        )
 
     _run(f"fetching from {remote.name}", sizes, download, lambda oid: None, result, jobs, progress)
     _raise_if_failed(result, f"from remote {remote.name}", "fetched")
@@ -215,24 +217,18 @@ def verify(
         elif want is not None and got >= 0 and got != want:
             report.wrong_size[oid] = (want, got)
         else:
-            candidates[oid] = got if got >= 0 else (want or 0)
+            candidates[oid] = got if got >= 0 else (want if want is not None else -1)
     if deep:
         digests: dict[str, str] = {}
         lock = threading.Lock()
 
         def hash_remote(oid: str, cancel: threading.Event) -> int:
-            hasher = new_hasher(algo, candidates[oid])
-            total = 0
-            with remote.open(algo, oid) as f:
-                while chunk := f.read(8 * 2**20):
-                    if cancel.is_set():
-                        raise Cancelled
-                    hasher.update(chunk)
-                    total += len(chunk)
-                    progress.advance(len(chunk))
+            digest, size = remote.hash_object(
+                algo, oid, progress.advance, size=candidates[oid], cancel=cancel
+            )
             with lock:
-                digests[oid] = hasher.hexdigest()
-            return total
+                digests[oid] = digest
+            return size
 
         outcome = TransferResult()
         _run(
