@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gitmodel.errors import ConfigError
-from gitmodel.hashing import ALGORITHMS, DEFAULT_ALGORITHM
 
 CONFIG_FILE = ".gitmodel.toml"
 LOCAL_CONFIG_FILE = "config.toml"  # inside $GIT_DIR/gitmodel/
@@ -79,14 +77,23 @@ def parse_size(value: object, key: str = "size") -> int:
     raise ConfigError(f'{key}: {value!r} is not a size (examples: 10485760, "10MiB", "1GB")')
 
 
-@dataclass(frozen=True)
 class Config:
-    """The merged configuration of one repository."""
+    """The merged configuration of one repository (a plain class: the hooks' fast path
+    reads it, and dataclasses cost an import of inspect)."""
 
-    data: dict[str, Any] = field(default_factory=dict)
-    source: str = CONFIG_FILE
-    local: dict[str, Any] = field(default_factory=dict)  # what the local file set
-    local_source: str = f".git/gitmodel/{LOCAL_CONFIG_FILE}"
+    __slots__ = ("data", "local", "local_source", "source")
+
+    def __init__(
+        self,
+        data: dict[str, Any] | None = None,
+        source: str = CONFIG_FILE,
+        local: dict[str, Any] | None = None,
+        local_source: str = f".git/gitmodel/{LOCAL_CONFIG_FILE}",
+    ) -> None:
+        self.data = data if data is not None else {}
+        self.source = source
+        self.local = local if local is not None else {}  # what the local file set
+        self.local_source = local_source
 
     def where(self, dotted: str) -> str:
         """The file a value comes from, for error messages."""
@@ -107,6 +114,8 @@ class Config:
 
     @property
     def hash_algorithm(self) -> str:
+        from gitmodel.hashing import ALGORITHMS, DEFAULT_ALGORITHM
+
         algo = self.get("hash", DEFAULT_ALGORITHM)
         if algo not in ALGORITHMS:
             raise ConfigError(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -53,8 +52,7 @@ def run_git(
     return proc
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
     path: str
     blob: str
 
@@ -134,9 +132,13 @@ class Git:
         fields = out.decode("utf-8", "surrogateescape").split("\0")
         return [(fields[i], fields[i + 1]) for i in range(0, len(fields) - 1, 2)]
 
-    def is_tracked(self, path: str) -> bool:
-        out = self.run("ls-files", "-z", "--", path)
-        return bool(out.strip(b"\0"))
+    def tracked_among(self, paths: list[str]) -> list[str]:
+        """Those of ``paths`` (files, or directories holding any) that Git itself tracks."""
+        if not paths:
+            return []
+        out = self.run("ls-files", "-z", "--", *paths)
+        tracked = [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+        return [p for p in paths if any(t == p or t.startswith(p + "/") for t in tracked)]
 
     def rev_parse(self, rev: str) -> str:
         """Full sha of a commit-ish; UsageError naming the revision if it does not exist."""
@@ -390,8 +392,7 @@ _TAG_FORMAT = (
 _TAG_FIELDS = 8
 
 
-@dataclass(frozen=True)
-class PathVersion:
+class PathVersion(NamedTuple):
     """One commit that changed a path, as ``Git.path_history`` reads it."""
 
     commit: str

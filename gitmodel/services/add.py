@@ -23,6 +23,7 @@ from gitmodel.services.tracking import (
 )
 from gitmodel.services.workspace import Workspace
 from gitmodel.storage import manifests
+from gitmodel.storage.state import FileRow, Row
 
 # Small files: thread pool hides syscall latency; large ones are hashed with threads.
 _SMALL_FILE_JOBS = max(4, 2 * (os.cpu_count() or 1))
@@ -60,7 +61,7 @@ def read_metrics_file(path: str) -> dict[str, int | float]:
     return parse_metrics_text(text, fmt, path)
 
 
-def _write_atomic(path: Path, text: str) -> bool:
+def _write_atomic(path: Path, text: str, *, fsync: bool = False) -> bool:
     """Write ``text`` to ``path`` via a temp file + rename; False if already identical."""
     data = text.encode("utf-8")
     with contextlib.suppress(FileNotFoundError):
@@ -70,8 +71,9 @@ def _write_atomic(path: Path, text: str) -> bool:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -83,25 +85,33 @@ def _write_atomic(path: Path, text: str) -> bool:
 
 def write_pointer(ws: Workspace, model: str, pointer: Pointer) -> bool:
     """Write ``<model>.gitmodel`` atomically; False when it was already identical."""
-    return _write_atomic(ws.abspath(model + SUFFIX), format_pointer(pointer))
+    return _write_atomic(ws.abspath(model + SUFFIX), format_pointer(pointer), fsync=ws.cache.fsync)
 
 
-def ignore_model(ws: Workspace, model: str) -> str | None:
-    """Add ``/<name>`` to the .gitignore beside the model; return that file if changed."""
-    parent, _, name = model.rpartition("/")
-    gitignore_rel = f"{parent}/.gitignore" if parent else ".gitignore"
-    path = ws.abspath(gitignore_rel)
-    line = "/" + _escape_ignore(name)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
-    if line in text.splitlines():
-        return None
-    if text and not text.endswith("\n"):
-        text += "\n"
-    _write_atomic(path, text + line + "\n")
-    return gitignore_rel
+def ignore_models(ws: Workspace, models: list[str]) -> list[str]:
+    """Add ``/<name>`` to the .gitignore beside each model (each file written once);
+    return the .gitignore files that changed."""
+    wanted: dict[str, list[str]] = {}
+    for model in models:
+        parent, _, name = model.rpartition("/")
+        gitignore_rel = f"{parent}/.gitignore" if parent else ".gitignore"
+        wanted.setdefault(gitignore_rel, []).append("/" + _escape_ignore(name))
+    changed = []
+    for gitignore_rel, lines in wanted.items():
+        path = ws.abspath(gitignore_rel)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        present = set(text.splitlines())
+        new = [line for line in dict.fromkeys(lines) if line not in present]
+        if not new:
+            continue
+        if text and not text.endswith("\n"):
+            text += "\n"
+        _write_atomic(path, text + "\n".join(new) + "\n")
+        changed.append(gitignore_rel)
+    return changed
 
 
 def _escape_ignore(name: str) -> str:
@@ -115,18 +125,19 @@ def _escape_ignore(name: str) -> str:
     return escaped[:-1] + "\\ " if escaped.endswith(" ") else escaped
 
 
-def _add_file(ws: Workspace, rel: str, path: Path, progress: Progress) -> tuple[str, int]:
+def _add_file(
+    ws: Workspace, rel: str, path: Path, progress: Progress, known: Row | None
+) -> tuple[str, int, FileRow | None]:
     st = path.stat()
-    oid = ws.state.lookup(rel, st, ws.algo)
+    oid = ws.state.trusted(known, st, ws.algo)
     if oid is not None and ws.cache.has(ws.algo, oid):
         progress.advance(st.st_size)
-        return oid, st.st_size
+        return oid, st.st_size, None
     oid, size = ws.cache.add_file(path, ws.algo, progress=progress.advance)
     after = path.stat()
     if (after.st_mtime_ns, after.st_size) != (st.st_mtime_ns, st.st_size):
         raise UsageError(f"{ws.display(rel)} changed while it was being added; try again")
-    ws.state.record([(rel, st, ws.algo, oid)])
-    return oid, size
+    return oid, size, (rel, st, ws.algo, oid)
 
 
 def _add_dir(ws: Workspace, rel: str, path: Path, progress: Progress) -> tuple[str, int, int]:
@@ -178,49 +189,65 @@ def add(
     for arg in paths:
         rel = ws.rel(arg)
         check_trackable(ws, rel)
-        if ws.git.is_tracked(rel):
-            raise UsageError(
-                f"{ws.display(rel)} is already committed to Git itself",
-                fix=f"git rm -r --cached {ws.display(rel)} && gitmodel add {ws.display(rel)}",
-            )
         models.append(rel)
-    results = []
-    to_stage: list[str] = []
-    for rel in models:
-        path = ws.abspath(rel)
-        previous: Pointer | None = None
-        if ws.abspath(rel + SUFFIX).exists():
-            previous = read_pointer_file(ws, rel)
-        if path.is_dir():
-            oid, size, files = _add_dir(ws, rel, path, progress)
-            kind: str = "dir"
-        else:
-            progress.start(f"adding {ws.display(rel)}", path.stat().st_size, 1)
-            oid, size = _add_file(ws, rel, path, progress)
-            kind, files = "file", None
-        progress.finish()
-        new_meta = dict(meta or {})
-        new_metrics = dict(metrics or {})
-        if previous is not None and previous.oid == oid and previous.algo == ws.algo:
-            # Same bytes: options given now refine what the pointer already says.
-            new_meta = {**previous.meta, **new_meta}
-            new_metrics = {**previous.metrics, **new_metrics}
-        pointer = Pointer(
-            oid=oid,
-            size=size,
-            algo=ws.algo,
-            kind=kind,
-            files=files,
-            meta=new_meta,
-            metrics=new_metrics,
+    committed = ws.git.tracked_among(models)
+    if committed:
+        shown = ws.display(committed[0])
+        raise UsageError(
+            f"{shown} is already committed to Git itself",
+            fix=f"git rm -r --cached {shown} && gitmodel add {shown}",
         )
-        changed = write_pointer(ws, rel, pointer)
-        staged = [rel + SUFFIX]
-        gitignore = ignore_model(ws, rel)
-        if gitignore:
-            staged.append(gitignore)
-        results.append(AddResult(rel, pointer, changed, staged))
-        to_stage.extend(staged)
+    results = []
+    rows: list[FileRow] = []
+    known = ws.state.lookup_many([m for m in models if not ws.abspath(m).is_dir()])
+    try:
+        for rel in models:
+            results.append(_add_one(ws, rel, meta, metrics, progress, known.get(rel), rows))
+    finally:
+        ws.state.record(rows)  # what was cached stays known, even after Ctrl-C
+    to_stage = [r.model + SUFFIX for r in results]
+    changed_ignores = ignore_models(ws, models)
+    for r in results:
+        parent = r.model.rpartition("/")[0]
+        gitignore = f"{parent}/.gitignore" if parent else ".gitignore"
+        if gitignore in changed_ignores:
+            r.staged.append(gitignore)
     if stage:
-        ws.git.stage(to_stage)
+        ws.git.stage(to_stage + changed_ignores)
     return results
+
+
+def _add_one(
+    ws: Workspace,
+    rel: str,
+    meta: dict[str, Any] | None,
+    metrics: dict[str, int | float] | None,
+    progress: Progress,
+    known: Row | None,
+    rows: list[FileRow],
+) -> AddResult:
+    path = ws.abspath(rel)
+    previous: Pointer | None = None
+    if ws.abspath(rel + SUFFIX).exists():
+        previous = read_pointer_file(ws, rel)
+    if path.is_dir():
+        oid, size, files = _add_dir(ws, rel, path, progress)
+        kind: str = "dir"
+    else:
+        progress.start(f"adding {ws.display(rel)}", path.stat().st_size, 1)
+        oid, size, row = _add_file(ws, rel, path, progress, known)
+        if row is not None:
+            rows.append(row)
+        kind, files = "file", None
+    progress.finish()
+    new_meta = dict(meta or {})
+    new_metrics = dict(metrics or {})
+    if previous is not None and previous.oid == oid and previous.algo == ws.algo:
+        # Same bytes: options given now refine what the pointer already says.
+        new_meta = {**previous.meta, **new_meta}
+        new_metrics = {**previous.metrics, **new_metrics}
+    pointer = Pointer(
+        oid=oid, size=size, algo=ws.algo, kind=kind, files=files, meta=new_meta, metrics=new_metrics
+    )
+    changed = write_pointer(ws, rel, pointer)
+    return AddResult(rel, pointer, changed, [rel + SUFFIX])

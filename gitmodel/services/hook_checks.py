@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from gitmodel.config import load_config
 from gitmodel.git import Git
-from gitmodel.pointer import SUFFIX
 
 ZERO = "0" * 40
+SUFFIX = ".gitmodel"  # as in gitmodel.pointer, which the fast path does not import
 _REGULAR = ("100644", "100755")
 
 
@@ -19,8 +18,7 @@ def _say(message: str) -> None:
     sys.stderr.write(f"gitmodel: {message}\n")
 
 
-@dataclass(frozen=True)
-class RawChange:
+class RawChange(NamedTuple):
     new_mode: str
     new_blob: str
     status: str
@@ -80,6 +78,8 @@ def pre_commit(git: Git) -> int:
         return 0
     pointers = [c for c in changes if c.path.endswith(SUFFIX)]
     others = [c for c in changes if not c.path.endswith(SUFFIX)]
+    from gitmodel.config import load_config
+
     config = load_config(git.root, git.git_dir)
     problems: list[str] = []
     sizes = _blob_sizes(git, [c.new_blob for c in others])
@@ -103,6 +103,7 @@ def pre_commit(git: Git) -> int:
 
 
 def _check_staged_pointers(git: Git, pointers: list[RawChange]) -> list[str]:
+    from gitmodel.config import load_config
     from gitmodel.errors import GitModelError
     from gitmodel.pointer import parse_pointer
     from gitmodel.services.status import MODIFIED, NOT_IN_CACHE, status
@@ -173,6 +174,7 @@ def pre_push(git: Git, args: Sequence[str], stdin: bytes) -> int:
     blobs = _pushed_pointer_blobs(git, remote_name, stdin)
     if not blobs:
         return 0
+    from gitmodel.config import load_config
     from gitmodel.errors import GitModelError
     from gitmodel.services.objects import PointerSet, add_pointer_blobs, needed_objects
     from gitmodel.services.workspace import Workspace
@@ -240,6 +242,7 @@ def restore_after(git: Git, name: str, args: Sequence[str], stdin: bytes) -> int
         changed = [p for p in changed if (git.root / p).is_file()]
         if not changed:
             return 0
+    from gitmodel.config import load_config
     from gitmodel.errors import GitModelError
     from gitmodel.services.checkout import FAILED, RESTORED, checkout
     from gitmodel.services.workspace import Workspace

@@ -9,12 +9,10 @@ at the top; anything heavier (transfer, fsspec) is imported only when there is w
 from __future__ import annotations
 
 import os
-import stat
-import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitmodel.errors import GitModelError, UsageError
 from gitmodel.git import Git
@@ -39,8 +37,7 @@ def _say(message: str) -> None:
 # --- installing ----------------------------------------------------------------------
 
 
-@dataclass
-class HookState:
+class HookState(NamedTuple):
     name: str
     path: Path
     state: str  # "installed", "chained", "missing", "foreign", "outdated"
@@ -80,7 +77,7 @@ def hooks_status(git: Git) -> list[HookState]:
 def _write_executable(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".gitmodel-tmp")
     tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    tmp.chmod(tmp.stat().st_mode | 0o111)
     os.replace(tmp, path)
 
 
@@ -146,6 +143,8 @@ def _run_chained(
     chained = hooks_dir / (name + CHAINED_SUFFIX)
     if not chained.is_file() or not os.access(chained, os.X_OK):
         return 0
+    import subprocess
+
     proc = subprocess.run([str(chained), *args], input=stdin, check=False)
     return proc.returncode
 

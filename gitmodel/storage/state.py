@@ -124,6 +124,24 @@ class StateDB:
         )
         return self.trusted(row, st, algo)
 
+    def lookup_many(self, paths: list[str]) -> dict[str, Row]:
+        """Rows of many paths in a few queries (for adds of many files)."""
+
+        def work(conn: sqlite3.Connection) -> dict[str, Row]:
+            found: dict[str, Row] = {}
+            for i in range(0, len(paths), 500):
+                chunk = paths[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for r in conn.execute(
+                    "SELECT path, inode, mtime_ns, size, algo, oid, recorded_ns FROM files "
+                    f"WHERE path IN ({marks})",
+                    chunk,
+                ):
+                    found[r[0]] = r[1:]
+            return found
+
+        return self._safely(work, {}) if paths else {}
+
     def lookup_prefix(self, prefix: str) -> dict[str, Row]:
         """All rows under a directory (``prefix`` ends with '/'), in one query."""
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
