@@ -26,6 +26,7 @@ _THREADED_MIN = 4 * 1024 * 1024
 # Files at least this large are copied by the read / hash+write pipeline.
 _PIPELINE_MIN = 32 * 1024 * 1024
 _PIPELINE_BUFFERS = 3
+_SMALL_BUFFER = 64 * 1024
 
 _HEX_RE = {algo: re.compile(rf"[0-9a-f]{{{n}}}") for algo, n in HEX_LENGTH.items()}
 
@@ -100,7 +101,10 @@ def copy_and_hash(
     if dst is not None and size_hint >= _PIPELINE_MIN and hasattr(src, "readinto"):
         return _pipelined_copy(src, dst, algo, size_hint, progress)
     hasher = new_hasher(algo, size_hint)
-    buf = bytearray(CHUNK_SIZE)
+    # A small file gets a small buffer: zero-filling 8 MiB per file dominated adds of
+    # many small files.
+    size = CHUNK_SIZE if size_hint <= 0 or size_hint >= CHUNK_SIZE else size_hint + 1
+    buf = bytearray(max(size, _SMALL_BUFFER))
     view = memoryview(buf)
     total = 0
     readinto = getattr(src, "readinto", None)

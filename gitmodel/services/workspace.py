@@ -93,11 +93,11 @@ class Workspace:
 
     def abspath(self, rel: str) -> Path:
         """Absolute path of a repo-relative path that must stay inside the repository."""
-        path = self.root / rel
-        normal = Path(os.path.normpath(path))
-        if normal != self.root and self.root not in normal.parents:
+        root = str(self.root)
+        normal = os.path.normpath(os.path.join(root, rel))
+        if normal != root and not normal.startswith(root + os.sep):
             raise UnsafePathError(f"{rel}: outside the repository")
-        return path
+        return Path(root, rel)
 
     def display(self, rel: str) -> str:
         """A repo-relative path as the user sees it from the current directory."""
