@@ -69,6 +69,9 @@ def _register() -> None:
     from gitmodel.cli import metrics as metrics_commands
 
     metrics_commands.register(app)
+    from gitmodel.cli import monitor as monitor_commands
+
+    monitor_commands.register(app)
 
 
 _register()
