@@ -322,8 +322,6 @@ def ingest(
     ``env`` and ``version`` fill columns the file lacks; without a version column or
     ``version``, the version deployed to ``env`` is used. Models must be registered;
     versions the registry does not know are stored, with a note."""
-    import pyarrow.compute as pc
-
     from gitmodel.monitor.schema import read_observations_file
 
     path = Path(path)
@@ -342,18 +340,19 @@ def ingest(
         path, now=datetime.now(UTC), tolerance=store.future_tolerance, defaults=defaults
     )
     notes = []
-    models = sorted(pc.unique(table["model"]).to_pylist())
-    unknown = [m for m in models if m not in state.artifacts]
+    pairs = table.select(["model", "version"]).group_by(["model", "version"]).aggregate([])
+    versions: dict[str, list[str]] = {}
+    for pair in pairs.to_pylist():  # one row per distinct (model, version), not per row
+        versions.setdefault(pair["model"], []).append(pair["version"])
+    unknown = sorted(m for m in versions if m not in state.artifacts)
     if unknown:
         raise RegistryError(
             f"{path}: unknown model(s) {', '.join(map(repr, unknown))}: not in the registry "
             "(nothing was stored)",
             fix=f"gitmodel register {unknown[0]} --path PATH",
         )
-    for name in models:
-        rows = table.filter(pc.equal(table["model"], name))
-        versions = pc.unique(rows["version"]).to_pylist()
-        stray = sorted(v for v in versions if v not in state.artifacts[name].versions)
+    for name, seen in sorted(versions.items()):
+        stray = sorted(v for v in seen if v not in state.artifacts[name].versions)
         if stray:
             notes.append(
                 f"{path}: {name} has no registered version {', '.join(stray)}; stored anyway, "
