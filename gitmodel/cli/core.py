@@ -10,6 +10,7 @@ from gitmodel.cli.output import human_size, info, out, print_json, progress, war
 from gitmodel.errors import EXIT_CHECK_FAILED
 
 if TYPE_CHECKING:
+    from gitmodel.services.checkout import CheckoutResult
     from gitmodel.services.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -195,7 +196,6 @@ def checkout(
       git checkout v1 && gitmodel checkout               after switching commits
       gitmodel checkout churn@v0.1.0                     a registered version (or churn#prod)
     """
-    from gitmodel.services.checkout import FAILED, RESTORED
     from gitmodel.services.checkout import checkout as do_checkout
 
     ws = _workspace()
@@ -206,15 +206,27 @@ def checkout(
     if as_json:
         print_json([r.to_json() for r in results])
     else:
-        for r in results:
-            shown = ws.display(r.model)
-            if r.action == RESTORED:
-                extra = f" ({r.files} files)" if r.files > 1 else ""
-                info(f"restored {shown}{extra}")
-            elif r.action == FAILED:
-                warn(f"{r.detail}")
+        report_checkout(ws, results)
         if not results:
             info("No models tracked yet (track one with: gitmodel add PATH)")
+    exit_if_failed(results)
+
+
+def report_checkout(ws: Workspace, results: list[CheckoutResult]) -> None:
+    """One line per model restored, a warning per model refused."""
+    from gitmodel.services.checkout import FAILED, RESTORED
+
+    for r in results:
+        if r.action == RESTORED:
+            extra = f" ({r.files} files)" if r.files > 1 else ""
+            info(f"restored {ws.display(r.model)}{extra}")
+        elif r.action == FAILED:
+            warn(f"{r.detail}")
+
+
+def exit_if_failed(results: list[CheckoutResult]) -> None:
+    from gitmodel.services.checkout import FAILED
+
     if any(r.action == FAILED for r in results):
         raise typer.Exit(EXIT_CHECK_FAILED)
 

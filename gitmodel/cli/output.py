@@ -19,6 +19,8 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from gitmodel.progress import NullProgress
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -103,26 +105,14 @@ class RichProgress:
             self._task = None
 
 
-class NoProgress:
+class NoProgress(NullProgress):
+    """No bars (CI, pipes): gitmodel.progress.NullProgress usable in a ``with``."""
+
     def __enter__(self) -> NoProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
         return None
-
-    def start(
-        self, description: str, total_bytes: int | None = None, total_files: int | None = None
-    ) -> None:
-        pass
-
-    def advance(self, nbytes: int) -> None:
-        pass
-
-    def file_done(self, count: int = 1) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
 
 
 def progress() -> RichProgress | NoProgress:

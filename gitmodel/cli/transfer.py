@@ -161,7 +161,7 @@ def pull(
 
     Example:  git clone URL && cd repo && gitmodel pull
     """
-    from gitmodel.services.checkout import FAILED, RESTORED
+    from gitmodel.cli.core import exit_if_failed, report_checkout
     from gitmodel.services.transfer import pull as do_pull
 
     ws = _ws()
@@ -176,13 +176,8 @@ def pull(
             warn(message)
         if summary.transferred:
             info(f"downloaded {summary.transferred} object(s)")
-        for r in results:
-            if r.action == RESTORED:
-                info(f"restored {ws.display(r.model)}")
-            elif r.action == FAILED:
-                warn(str(r.detail))
-    if any(r.action == FAILED for r in results):
-        raise typer.Exit(EXIT_CHECK_FAILED)
+        report_checkout(ws, results)
+    exit_if_failed(results)
 
 
 def verify(
