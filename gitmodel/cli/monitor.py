@@ -219,13 +219,14 @@ def _print_check(result: Check) -> None:
         )
     for note in result.notes:
         info(note)
+    if result.rollback is not None:
+        for note in result.rollback.notes:
+            info(note)
     if result.rollback is not None and result.rollback.tag:
         info(
             f"Rolled back {result.model} in {result.env} from {result.version} to "
             f"{result.rollback.version}: tag {result.rollback.tag}"
         )
-        for note in result.rollback.notes:
-            info(note)
         info(f"Share it with: git push origin '{result.rollback.tag}'")
     if result.rollback_error:
         warn(f"the rollback failed: {result.rollback_error}")

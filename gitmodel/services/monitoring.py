@@ -638,12 +638,16 @@ def rollback_reason(result: Check, outcomes: Sequence[Outcome]) -> str:
 def _roll_back(
     ws: Workspace, art: ArtifactState, result: Check, outcomes: list[Outcome], allow_local: bool
 ) -> None:
-    from gitmodel.services.registry import rollback, rollback_target
+    from gitmodel.services.registry import Recorded, rollback, rollback_target
 
     try:
-        # Name the target: if another `check --rollback` got there first, this one then
-        # fails with "already in env" instead of rolling back a second time.
         target = rollback_target(art, result.env, None)
+    except GitModelError as exc:  # e.g. no earlier version to go back to
+        result.rollback_error = str(exc)
+        return
+    try:
+        # The target is named: a second `check --rollback` that read the registry before
+        # the first one's tag then finds ENV on it already, instead of rolling back again.
         result.rollback = rollback(
             ws,
             art.name,
@@ -653,7 +657,21 @@ def _roll_back(
             allow_local=allow_local,
         )
     except GitModelError as exc:
-        result.rollback_error = str(exc)
+        now = _registry(ws).artifacts[art.name].stages.get(result.env)
+        if (
+            now is None
+            or now.version != target.version
+            or now.event.tag == _current_tag(art, result.env)
+        ):
+            result.rollback_error = str(exc)
+            return
+        note = f"{result.env} was rolled back to {target.version} meanwhile ({now.event.tag})"
+        result.rollback = Recorded(art.name, None, target.version, result.env, notes=[note])
+
+
+def _current_tag(art: ArtifactState, env: str) -> str | None:
+    step = art.stages.get(env)
+    return step.event.tag if step is not None else None
 
 
 def _outcome_json(o: Outcome) -> dict[str, Any]:

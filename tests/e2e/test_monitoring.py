@@ -442,3 +442,29 @@ def test_monitor_store_setting_moves_the_store(deployed: Path, run: Runner) -> N
     record(run, "accuracy=0.9", minute=2)
     found = list((deployed.parent / "remote" / "monitor").rglob("*.parquet"))
     assert len(found) == 1 and "model=churn" in str(found[0])
+
+
+def test_two_checks_racing_roll_back_only_once(
+    deployed: Path, run: Runner, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `check --rollback` (cron on two hosts) both read v0.2.0 in prod; the second
+    to tag must not roll back again (to v0.2.0!) but report the first one's rollback."""
+    from gitmodel.services import monitoring
+    from gitmodel.services.workspace import Workspace
+
+    for minute, value in ((1, "0.8"), (2, "0.7"), (3, "0.75")):
+        record(run, f"accuracy={value}", minute=minute)
+    for key in ("HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
+        monkeypatch.setenv(key, env[key])
+    ws = Workspace.open(deployed)
+    stale = monitoring._registry(ws).artifacts["churn"]  # read before the other one tags
+    first = monitoring.check(ws, "churn", "prod", rollback=True)
+    assert first.rollback is not None and first.rollback.tag == "churn#prod#3"
+
+    second = monitoring.Check("churn", "prod", "v0.2.0", first.outcomes)
+    monitoring._roll_back(ws, stale, second, second.firing, allow_local=False)
+    assert second.rollback is not None and second.rollback.tag is None
+    assert second.rollback.notes == ["prod was rolled back to v0.1.0 meanwhile (churn#prod#3)"]
+    assert not second.failed and second.rollback_error is None
+    assert run("gitmodel", "which", "churn", "--env", "prod").stdout == "v0.1.0\n"
+    assert "churn#prod#4" not in tags(run)
