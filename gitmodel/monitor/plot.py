@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gitmodel.errors import MonitorError
@@ -98,9 +98,11 @@ def text_chart(
         rows.append(f"{label:>{gutter}} ┤{''.join(line)}{tail}".rstrip())
     rows.append(" " * gutter + " └" + "─" * columns)
     rows.append(" " * (gutter + 2) + _series_row(cells, columns))
-    rows += _marker_rows(markers, start, end, columns, gutter)
+    # Seconds matter when everything happened within the hour (a demo, a burst).
+    fmt = "%Y-%m-%d %H:%M:%S" if end - start < timedelta(hours=1) else "%Y-%m-%d %H:%M"
+    rows += _marker_rows(markers, start, end, columns, gutter, fmt)
     header = f"{title} · " if title else ""
-    heading = f"{header}{_time(start)} .. {_time(end)} UTC"
+    heading = f"{header}{_time(start, fmt)} .. {_time(end, fmt)} UTC"
     return "\n".join([heading, *rows]) + "\n"
 
 
@@ -155,7 +157,7 @@ def _series_row(cells: Sequence[tuple[float, str] | None], columns: int) -> str:
 
 
 def _marker_rows(
-    markers: Sequence[Marker], start: datetime, end: datetime, columns: int, gutter: int
+    markers: Sequence[Marker], start: datetime, end: datetime, columns: int, gutter: int, fmt: str
 ) -> list[str]:
     if not markers:
         return []
@@ -170,7 +172,7 @@ def _marker_rows(
             line[col : col + len(tag)] = tag
         else:
             where = "  (outside the plotted time range)"
-        legend.append(f"{tag:>{gutter}}  {_time(m.time)}  {m.label}{where}")
+        legend.append(f"{tag:>{gutter}}  {_time(m.time, fmt)}  {m.label}{where}")
     row = " " * (gutter + 2) + "".join(line[:columns]).rstrip()
     return [row, *legend] if row.strip() else legend
 
@@ -179,8 +181,8 @@ def _num(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+def _time(moment: datetime, fmt: str) -> str:
+    return moment.astimezone(UTC).strftime(fmt)
 
 
 # ---------------------------------------------------------------- PNG

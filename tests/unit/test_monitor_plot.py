@@ -37,7 +37,7 @@ def test_each_column_is_a_bar_from_the_lowest_to_the_highest_value() -> None:
     assert first == [" ", " ", " ", BLOCKS[1]]  # the lowest value: the smallest bar
     assert last == [BLOCKS[8]] * 4  # the highest: full height
     lines = chart.splitlines()
-    assert lines[0] == "2024-05-01 12:00 .. 2024-05-01 12:01 UTC"
+    assert lines[0] == "2024-05-01 12:00:00 .. 2024-05-01 12:01:00 UTC"  # within the hour
     assert lines[1].lstrip().startswith("1 ┤") and lines[4].lstrip().startswith("0 ┤")
 
 
@@ -57,14 +57,21 @@ def test_versions_are_named_under_the_axis_and_events_numbered() -> None:
     ]
     chart = text_chart(points, markers, title="accuracy · churn in prod", width=50)
     lines = chart.splitlines()
-    assert lines[0].startswith("accuracy · churn in prod · 2024-05-01 12:00")
+    assert lines[0].startswith("accuracy · churn in prod · 2024-05-01 12:00:00")
     names = next(line for line in lines if "v0.2.0" in line and "deploy" not in line)
     assert names.split() == ["v1", "v0.2.0"]
     assert names.index("v0.2.0") > len(names) // 2
-    assert "1  2024-05-01 11:00  deploy v1  (outside the plotted time range)" in chart
-    assert "2  2024-05-01 12:10  deploy v0.2.0" in chart
+    assert "1  2024-05-01 11:00:00  deploy v1  (outside the plotted time range)" in chart
+    assert "2  2024-05-01 12:10:00  deploy v0.2.0" in chart
     marker_row = lines[lines.index(names) + 1]
     assert marker_row.strip() == "2"
+
+
+def test_times_are_shown_to_the_minute_over_longer_spans() -> None:
+    points = [Point(T0, 1.0, "v1"), Point(T0 + timedelta(days=2), 2.0, "v1")]
+    chart = text_chart(points, [Marker(T0 + timedelta(days=1), "deploy v2")])
+    assert chart.startswith("2024-05-01 12:00 .. 2024-05-03 12:00 UTC\n")
+    assert "1  2024-05-02 12:00  deploy v2" in chart
 
 
 def test_a_series_name_near_the_end_moves_left_to_fit() -> None:
