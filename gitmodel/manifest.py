@@ -12,7 +12,6 @@ Manifests are untrusted input: every path must be relative, normalised, free of
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,9 +61,8 @@ def check_relative_path(path: str, source: str = "manifest") -> str:
     elif _DRIVE.match(path):
         problem = "has a drive letter"
     elif any(part in ("..", ".", "") for part in path.split("/")):
+        # With no empty, "." or ".." segment and no leading "/", the path is normalised.
         problem = "is not normalised or contains '..'"
-    elif posixpath.normpath(path) != path:
-        problem = "is not normalised"
     if problem:
         raise ManifestError(f"{source}: unsafe path {path!r} {problem}")
     return path
@@ -87,11 +85,11 @@ def make_manifest(algo: str, entries: Iterable[Entry], source: str = "manifest")
         seen.add(entry.path)
     # A path cannot be both a file and a directory holding other entries.
     for entry in ordered:
-        parent = posixpath.dirname(entry.path)
+        parent = entry.path.rpartition("/")[0]
         while parent:
             if parent in seen:
                 raise ManifestError(f"{source}: {parent!r} is both a file and a directory")
-            parent = posixpath.dirname(parent)
+            parent = parent.rpartition("/")[0]
     return Manifest(algo=algo, entries=tuple(ordered))
 
 

@@ -118,6 +118,7 @@ class Cache:
 
     def __init__(self, root: Path, *, fsync: bool = False) -> None:
         self.root = Path(root)
+        self._root_str = str(self.root)
         # Like Git (core.fsync), objects are not fsynced unless asked: every read
         # re-verifies them, so a crash can cost an object, never a silent corruption.
         self.fsync = fsync
@@ -132,7 +133,10 @@ class Cache:
         return self.root / algo / oid[:2] / oid[2:]
 
     def has(self, algo: str, oid: str) -> bool:
-        return self.path(algo, oid).is_file()
+        # String paths: status asks this for every file of a 10k-file directory.
+        if not is_valid_oid(algo, oid):
+            raise CorruptObjectError(f"refusing invalid {algo} object id {oid[:80]!r}")
+        return os.path.isfile(f"{self._root_str}/{algo}/{oid[:2]}/{oid[2:]}")
 
     def size(self, algo: str, oid: str) -> int | None:
         try:
