@@ -396,13 +396,18 @@ class Remote:
         self._location = parse_location(url, options, base_dir)
         self.protocol = self._location.protocol
         retries = (options or {}).get("retries")
-        self.retries = (
-            int(retries)
-            if retries is not None
-            else DEFAULT_RETRIES.get(self.protocol, FALLBACK_RETRIES)
-        )
-        jobs = (options or {}).get("jobs")
-        self.jobs: int | None = int(jobs) if jobs else None  # the remote's --jobs default
+        try:
+            self.retries = (
+                int(retries)
+                if retries is not None
+                else DEFAULT_RETRIES.get(self.protocol, FALLBACK_RETRIES)
+            )
+            jobs = (options or {}).get("jobs")
+            self.jobs: int | None = int(jobs) if jobs else None  # its --jobs default
+        except (TypeError, ValueError):
+            raise ConfigError(f"remote {name}: retries and jobs must be integers") from None
+        if self.retries < 0 or (self.jobs is not None and self.jobs < 1):
+            raise ConfigError(f"remote {name}: retries must be >= 0 and jobs >= 1")
         self.backoff = backoff
         self._fs: Any = None
         self._root = ""
@@ -550,7 +555,7 @@ class Remote:
         def list_algo() -> list[str]:
             fs, root = self._connect()
             try:
-                entries = fs.ls(f"{root}/{algo}", detail=False, refresh=True)
+                entries = fs.ls(f"{root}/{algo}", detail=False, **self._fresh)
             except FileNotFoundError:
                 return []
             names = [str(e).rstrip("/").rsplit("/", 1)[-1] for e in entries]
@@ -586,7 +591,7 @@ class Remote:
             with contextlib.suppress(Exception):
                 fs.invalidate_cache(path)
             try:
-                entries = fs.ls(path, detail=True, refresh=True)
+                entries = fs.ls(path, detail=True, **self._fresh)
             except FileNotFoundError:
                 return {}
             found: dict[str, int] = {}
@@ -600,6 +605,11 @@ class Remote:
             return found
 
         return self._retry(listing, f"list {algo}/{prefix}")
+
+    @property
+    def _fresh(self) -> dict[str, Any]:
+        # Listings must not come from a cache; HTTP would send the flag to the server.
+        return {} if self.protocol == "http" else {"refresh": True}
 
     def _parallel(self, fn: Callable[[Any], T], items: list[Any]) -> list[T]:
         if len(items) <= 1:
@@ -629,9 +639,20 @@ class Remote:
         once = _OnceProgress(progress)
 
         def attempt() -> int:
-            with open(local_path, "rb") as src:
+            try:
+                src = open(local_path, "rb")  # noqa: SIM115 - closed below
+            except FileNotFoundError:
+                raise ObjectMissingError(
+                    f"object {oid[:12]} is not in the local cache", fix="gitmodel fetch"
+                ) from None
+            except OSError as exc:
+                raise GitModelError(f"cannot read {local_path}: {exc.strerror or exc}") from None
+            with src:
                 size = os.fstat(src.fileno()).st_size
-                return self.upload_stream(algo, oid, src, once, size=size, cancel=cancel)
+                local = _LocalSource(src, local_path)
+                return self.upload_stream(
+                    algo, oid, cast(BinaryIO, local), once, size=size, cancel=cancel
+                )
 
         result = self._retry(attempt, f"upload object {oid[:12]}", cancel=cancel)
         return result
@@ -770,10 +791,12 @@ class Remote:
                 if type(exc).__name__ == "ResourceAlreadyExists":
                     fs.rm_file(tmp)
                     return
-                if not first or parent in self._made_dirs:
+                if not first:
                     raise
-                # Usually the prefix directory does not exist yet: make it, once.
-                self._ensure_dir(parent)
+                # Usually the prefix directory does not exist yet: make it and try
+                # again. Not memoised: another worker may have failed on the same
+                # missing directory a moment before this one made it.
+                self._makedirs(parent)
 
     def _ensure_dir(self, path: str) -> None:
         if path in self._made_dirs:
@@ -921,8 +944,7 @@ class Remote:
                 )
                 if not again or attempt == self.retries:
                     raise self._translate(exc, action, kind) from exc
-                if kind == "unreachable":
-                    self._reconnect(fs)
+                self._reconnect(fs)
                 delay = min(self.backoff * 2**attempt, BACKOFF_MAX_SECONDS)
                 delay *= 0.5 + random.random() / 2  # jitter: parallel workers spread out
                 if cancel is not None:
@@ -1072,6 +1094,20 @@ class _OnceProgress:
         if self._progress is not None and self._current > self._reported:
             self._progress(self._current - self._reported)
             self._reported = self._current
+
+
+class _LocalSource:
+    """A local file whose read errors are local errors, not the remote's."""
+
+    def __init__(self, f: BinaryIO, path: str | os.PathLike[str]) -> None:
+        self._f = f
+        self._path = path
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._f.read(n)
+        except OSError as exc:
+            raise GitModelError(f"cannot read {self._path}: {exc.strerror or exc}") from exc
 
 
 class _Meter:

@@ -111,8 +111,9 @@ def state(tmp_path: Path):
 
 
 @pytest.fixture
-def make_objects(cache: Cache) -> Callable[..., dict[str, bytes]]:
+def make_objects(cache: Cache, tmp_path: Path) -> Callable[..., dict[str, bytes]]:
     """Add ``count`` random objects to the cache; returns ``{oid: bytes}``."""
+    scratch = tmp_path / "object-source"
 
     def make(count: int, size: int = 1000, seed: int = 0, vary: bool = True) -> dict[str, bytes]:
         rng = random.Random(seed)
@@ -120,7 +121,9 @@ def make_objects(cache: Cache) -> Callable[..., dict[str, bytes]]:
         for i in range(count):
             n = rng.randrange(0, size) if vary else size
             data = rng.randbytes(n) + f"#{seed}-{i}".encode()
-            objects[cache.add_bytes(data, ALGO)] = data
+            scratch.write_bytes(data)
+            oid, _ = cache.add_file(scratch, ALGO, fsync=False)  # durability: not needed here
+            objects[oid] = data
         return objects
 
     return make

@@ -136,3 +136,12 @@ def test_describe_takes_one_short_line() -> None:
     text = describe(RuntimeError("first line\nRequestId: 123\nTime: now " + "x" * 500))
     assert text == "RuntimeError: first line"
     assert len(describe(RuntimeError("y" * 1000))) < 230
+
+
+def test_a_missing_local_file_is_a_local_error_not_the_remotes(tmp_path: Path) -> None:
+    pytest.importorskip("s3fs")
+    from gitmodel.errors import ObjectMissingError
+
+    remote = Remote("origin", "s3://bucket/models", {"endpoint_url": "http://127.0.0.1:9"})
+    with pytest.raises(ObjectMissingError, match="not in the local cache"):
+        remote.upload("blake3", "ab" * 32, tmp_path / "gone")

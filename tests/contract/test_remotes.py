@@ -20,9 +20,9 @@ from gitmodel.errors import CorruptObjectError, ObjectMissingError, RemoteError
 from gitmodel.hashing import hash_bytes, hash_file
 from gitmodel.storage import transfer
 from gitmodel.storage.cache import TMP_DIR, Cache
-from gitmodel.storage.remote import RemoteAccessError
+from gitmodel.storage.remote import Remote, RemoteAccessError
 from gitmodel.storage.state import StateDB
-from tests.contract.conftest import ALGO, RemoteCase
+from tests.contract.conftest import ALGO, BACKOFF, RemoteCase, remote_location
 
 MiB = 2**20
 
@@ -445,7 +445,6 @@ def test_unusable_remote_is_one_clear_error_without_secrets(
     objects = make_objects(3)
     secret = "Sup3r-Secret-Value"
     backend, env = remote_case.backend, remote_case.env
-    from gitmodel.storage.remote import Remote
 
     if backend == "local":
         blocker = tmp_path / "a-file"
@@ -566,7 +565,6 @@ def test_server_killed_mid_push_fails_cleanly_and_a_later_push_resumes(
 ) -> None:
     pytest.importorskip("wsgidav")
     pytest.importorskip("webdav4")
-    from gitmodel.storage.remote import Remote
 
     share, port = tmp_path / "share", _free_port()
     (share / "models").mkdir(parents=True)
@@ -614,8 +612,6 @@ def test_http_remote_serves_fetches_and_refuses_pushes(
     import functools
     import http.server
 
-    from gitmodel.storage.remote import Remote
-
     served = tmp_path / "served"
     objects = make_objects(5, seed=8)
     transfer.push(cache, Remote("disk", str(served)), state, ALGO, objects)
@@ -638,3 +634,23 @@ def test_http_remote_serves_fetches_and_refuses_pushes(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_dropped_ssh_connection_is_reopened(
+    remote_servers: dict[str, str], cache: Cache, make_objects: MakeObjects
+) -> None:
+    if "sftp" not in remote_servers["REMOTES_SERVERS"].split():
+        pytest.skip("sftp server not started")
+    root = f"{remote_servers['REMOTE_SFTP_ROOT']}/reconnect-{os.getpid()}"
+    url, options = remote_location("sftp", root, remote_servers)
+    remote = Remote("nas", url, options, backoff=BACKOFF)
+    first, second = make_objects(2, seed=10)
+    remote.upload(ALGO, first, cache.path(ALGO, first))
+    broken = remote.fs
+    broken.client.close()  # what a network drop or a server restart leaves behind
+
+    remote.upload(ALGO, second, cache.path(ALGO, second))
+
+    assert remote.fs is not broken
+    assert remote.exists_many(ALGO, [first, second]) == {first, second}
+    remote.fs.rm(root, recursive=True)
