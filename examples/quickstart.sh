@@ -79,4 +79,36 @@ git clone -q -b main "$work/origin.git" "$work/clone"
     echo "clone: models/churn.pkl is byte-identical"
 )
 
+step "8. registry: register both versions (annotated tags churn@v0.1.0, churn@v0.2.0)"
+in_prod() { "$py" -m gitmodel which churn --env prod; }   # prints exactly one version
+gm register churn --rev HEAD~2 --path models/churn.pkl -m "baseline"
+gm register churn --rev HEAD~1 -m "noisier labels"
+gm ls
+
+step "9. deploy v0.1.0, then the latest (v0.2.0), to prod: a TF Serving-style serving dir"
+printf '\n[deploy.prod]\ntarget = "serving-dir"\ndir = "serving"\n' >> .gitmodel.toml
+echo /serving/ >> .gitignore
+git commit -qam "deploy prod into a serving dir"
+gm deploy churn --env prod --version v0.1.0
+gm deploy churn --env prod
+ls serving/churn
+test "$(in_prod)" = v0.2.0
+
+step "10. v0.2.0 is worse in production: roll back (a new event, churn#prod#3)"
+gm rollback churn --env prod -m "accuracy dropped in production"
+test "$(in_prod)" = v0.1.0
+ls serving/churn
+test "$(sha256sum serving/churn/3/churn.pkl | cut -d' ' -f1)" = "$v1_sum"
+echo "serving/churn/3 is v1 again: the highest (and only) version TF Serving sees"
+gm history churn
+
+step "11. the registry travels with Git: push the tags, the clone sees the same state"
+git push -q --follow-tags origin HEAD:main
+(
+    cd "$work/clone"
+    git fetch -q --tags
+    test "$(in_prod)" = v0.1.0
+    echo "clone: churn in prod is $(in_prod)"
+)
+
 printf '\nquickstart: OK (repo was %s, removed on exit)\n' "$repo"

@@ -67,18 +67,18 @@ def parse_message(text: str) -> tuple[str, str, dict[str, Any]]:
     Only the last non-empty line can be the trailer, so a note that quotes one is
     harmless.
     """
-    lines = text.rstrip().splitlines()
+    body = text.rstrip()
     fields: dict[str, Any] = {}
-    if lines and lines[-1].startswith(TRAILER):
+    start = body.rfind("\n") + 1  # the last line (or the only one)
+    if body.startswith(TRAILER, start):
         try:
-            loaded = json.loads(lines[-1][len(TRAILER) :])
+            loaded = json.loads(body[start + len(TRAILER) :])
         except ValueError:
             loaded = None
         if isinstance(loaded, dict) and loaded.get("format") == MESSAGE_FORMAT:
             fields = loaded
-            lines = lines[:-1]
-    body = "\n".join(lines).strip()
-    summary, _, note = body.partition("\n")
+            body = body[:start]
+    summary, _, note = body.strip().partition("\n")
     return summary.strip(), note.strip(), fields
 
 
@@ -135,19 +135,33 @@ class Event:
         return bool(self.fields)
 
 
-def event_from_tag(
-    name: str, commit: str, timestamp: int, author: str, message: str
-) -> Event | None:
-    """The event an annotated tag records; None for tags outside the registry grammar.
+def tag_change(name: str) -> TagEvent | None:
+    """What a tag name records; None for names outside the registry grammar.
 
-    RegistryError for tags that look like registry tags (they contain ``@`` or ``#``)
+    RegistryError for names that look like registry tags (they contain ``@`` or ``#``)
     but are malformed, so the caller can report them.
     """
     if "@" not in name and "#" not in name:
         return None
     if name.endswith("@created") or "@created#" in name:
         return None  # reserved by GTO's grammar, records nothing
-    change = parse_tag(name)  # RegistryError if malformed
+    return parse_tag(name)
+
+
+def event_from_tag(
+    name: str,
+    commit: str,
+    timestamp: int,
+    author: str,
+    message: str,
+    change: TagEvent | None = None,
+) -> Event | None:
+    """The event an annotated tag records; None for tags outside the registry grammar
+    (RegistryError for malformed ones, see ``tag_change``). ``change``: the name's
+    parse, when the caller has it already."""
+    change = change or tag_change(name)
+    if change is None:
+        return None
     summary, note, fields = parse_message(message)
     return Event(name, change, commit, timestamp, author, summary, note, fields)
 
@@ -160,6 +174,7 @@ class VersionState:
     """A registered version of an artifact, as the fold leaves it."""
 
     version: str
+    parsed: Version
     commit: str
     tag: str
     registered: bool  # False once deregistered (and not registered again)
@@ -167,10 +182,6 @@ class VersionState:
     author: str
     fields: Mapping[str, Any]
     note: str = ""
-
-    @property
-    def parsed(self) -> Version:
-        return parse_version(self.version)
 
     @property
     def path(self) -> str | None:
@@ -346,16 +357,18 @@ def _order(events: list[Event]) -> list[Event]:
     return sorted(events, key=key)
 
 
-def _register(state: ArtifactState, e: Event, version: str, problems: list[str]) -> None:
-    known = state.versions.get(version)
+def _register(state: ArtifactState, e: Event, version: Version, problems: list[str]) -> None:
+    text = str(version)
+    known = state.versions.get(text)
     if known is not None and known.commit != e.commit:
         problems.append(
-            f"{state.name} {version} is registered at two commits ({known.commit[:7]} by "
+            f"{state.name} {text} is registered at two commits ({known.commit[:7]} by "
             f"{known.tag!r}, {e.commit[:7]} by {e.tag!r}); using the later one"
         )
-    state.versions.pop(version, None)  # re-insert: dict order is registration order
-    state.versions[version] = VersionState(
-        version=version,
+    state.versions.pop(text, None)  # re-insert: dict order is registration order
+    state.versions[text] = VersionState(
+        version=text,
+        parsed=version,
         commit=e.commit,
         tag=e.tag,
         registered=True,
@@ -388,7 +401,8 @@ def _assigned_version(
 
 
 def fold_artifact(name: str, events: Iterable[Event]) -> tuple[ArtifactState, list[str]]:
-    """Replay one artifact's events; the state plus problems worth reporting."""
+    """Replay one artifact's events (others are ignored); the state, plus problems
+    worth reporting."""
     state = ArtifactState(name)
     problems: list[str] = []
     ordered = _order([e for e in events if e.artifact == name])
@@ -409,7 +423,7 @@ def fold_artifact(name: str, events: Iterable[Event]) -> tuple[ArtifactState, li
         change = e.change
         if isinstance(change, Register):
             version = str(change.version)
-            _register(state, e, version, problems)
+            _register(state, e, change.version, problems)
         elif isinstance(change, Deregister):
             version = str(change.version)
             if version in state.versions:

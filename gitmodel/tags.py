@@ -11,6 +11,7 @@ way. Beyond GTO, an event is only built if its tag is also a name Git can store.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ class ArtifactName:
         return str(self).replace(DIR_SEPARATOR, DIR_SEPARATOR_IN_TAG)
 
 
+@functools.lru_cache(maxsize=4096)  # the registry parses 10^4 tags of a few hundred names
 def parse_name(text: str) -> ArtifactName:
     """Split a user-facing artifact name (``dir:name`` or ``name``); UsageError if invalid."""
     match = _FULLNAME_RE.fullmatch(text)
@@ -121,6 +123,7 @@ def _name_from_tag(text: str) -> str:
     return text.replace(DIR_SEPARATOR_IN_TAG, DIR_SEPARATOR)
 
 
+@functools.lru_cache(maxsize=4096)
 def _ref_problem(ref: str) -> str | None:
     """Why Git would refuse ``refs/tags/<ref>``, for the characters our grammar allows."""
     if ref.startswith("/") or ref.endswith("/") or "//" in ref:

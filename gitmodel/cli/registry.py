@@ -48,10 +48,11 @@ def _ws() -> Workspace:
     return Workspace.open()
 
 
-def _state(ws: Workspace) -> RegistryState:
-    from gitmodel.services.registry import load
+def _state(ws: Workspace, name: str | None = None) -> RegistryState:
+    """The registry (only ``name``'s tags if given), its problems shown as warnings."""
+    from gitmodel.services.registry import load, load_artifact
 
-    state = load(ws)
+    state = load(ws) if name is None else load_artifact(ws, name)[0]
     for problem in state.problems:
         warn(problem)
     return state
@@ -66,9 +67,15 @@ def _date(timestamp: int) -> str:
 def _table(rows: list[list[str]], header: list[str]) -> None:
     """Plain aligned columns: readable on a terminal, greppable in a pipe."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        out.print(line, markup=False, style="bold" if row is header else None)
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    if out.is_terminal:
+        out.print(lines[0], markup=False, style="bold")
+        out.print("\n".join(lines[1:]), markup=False)
+    else:  # thousands of rows: skip rich's per-line rendering
+        typer.echo("\n".join(lines))
 
 
 def _report(result: Recorded, headline: str, as_json: bool) -> None:
@@ -348,7 +355,7 @@ def history(
 
     Example:  gitmodel history churn --env prod
     """
-    art = _state(_ws()).artifact(name)
+    art = _state(_ws(), name).artifact(name)
     steps = [s for s in art.history if env is None or s.event.stage == env]
     if as_json:
         print_json([s.to_json() for s in steps])
@@ -413,8 +420,9 @@ def show(
     from gitmodel.services.registry import resolve_version
     from gitmodel.tags import parse_shortcut
 
-    state = _state(_ws())
-    if parse_shortcut(ref) is None:
+    shortcut = parse_shortcut(ref)
+    state = _state(_ws(), shortcut.artifact if shortcut else ref)
+    if shortcut is None:
         art = state.artifact(ref)
         if as_json:
             data: dict[str, Any] = art.to_json()
@@ -473,7 +481,7 @@ def which(
     """
     from gitmodel.services.registry import which as do_which
 
-    step = do_which(_state(_ws()), name, env)
+    step = do_which(_state(_ws(), name), name, env)
     if as_json:
         print_json(step.to_json())
     else:

@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gitmodel.deploy import DeployError, Materialize, Release, option
@@ -60,7 +60,7 @@ class ServingDirTarget:
         final = base / str(release.counter)
         try:
             base.mkdir(parents=True, exist_ok=True)
-            if _deployed(base) != _record(release) or not final.is_dir():
+            if not _in_place(base, final, release):
                 self._place(base, final, release, materialize)
             removed = self._prune(base, release.counter)
         except OSError as exc:
@@ -117,6 +117,17 @@ def _record(release: Release) -> dict[str, Any]:
         "hash": release.algo,
         "oid": release.oid,
     }
+
+
+def _in_place(base: Path, final: Path, release: Release) -> bool:
+    """True when ``final`` already holds this release (deploying again is then a no-op);
+    a model file deleted or truncated by hand is placed again."""
+    if _deployed(base) != _record(release) or not final.is_dir():
+        return False
+    if release.kind == "file":
+        model = final / PurePosixPath(release.path).name
+        return model.is_file() and model.stat().st_size == release.size
+    return any(final.iterdir())
 
 
 def _deployed(base: Path) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ checks out that version gets nothing (DESIGN §9)."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,8 +97,9 @@ def check_published(ws: Workspace, pointer: Pointer, source: str) -> Publication
     return Publication(name, missing, warnings)
 
 
-def require_published(publication: Publication, what: str) -> None:
-    """ObjectMissingError naming the missing objects and the fix, if any are missing."""
+def require_published(publication: Publication, what: str, rev: str | None = None) -> None:
+    """ObjectMissingError naming the missing objects and the fix (``gitmodel push``,
+    with ``--rev REV`` for a version that is not in the work tree), if any are missing."""
     if not publication.missing:
         return
     first = ", ".join(f"{algo}:{oid[:12]}" for algo, oid in publication.missing[:3])
@@ -105,5 +107,5 @@ def require_published(publication: Publication, what: str) -> None:
     raise ObjectMissingError(
         f"{what}: {len(publication.missing)} object(s) are not on remote "
         f"{publication.remote!r} ({first}{more}); upload them first, or pass --allow-local",
-        fix="gitmodel push",
+        fix=f"gitmodel push --rev {shlex.quote(rev)}" if rev else "gitmodel push",
     )

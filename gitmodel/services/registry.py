@@ -16,9 +16,8 @@ import shlex
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitmodel.deploy import Materialize, Release, Target, load_target
 from gitmodel.errors import GitModelError, ObjectMissingError, RegistryError, UsageError
 from gitmodel.git import TagRef
 from gitmodel.pointer import SUFFIX, Pointer, parse_pointer
@@ -31,8 +30,8 @@ from gitmodel.registry_state import (
     event_from_tag,
     fold,
     format_message,
+    tag_change,
 )
-from gitmodel.services.published import check_published, default_remote, require_published
 from gitmodel.services.workspace import Workspace
 from gitmodel.tags import (
     Assign,
@@ -45,12 +44,15 @@ from gitmodel.tags import (
     Version,
     bump,
     format_tag,
+    parse_name,
     parse_shortcut,
     parse_version,
-    try_parse_tag,
     validate_name,
     validate_stage,
 )
+
+if TYPE_CHECKING:  # deploy targets and the remote check load only when a command needs them
+    from gitmodel.deploy import Materialize, Target
 
 NOT_PUBLISHED = (
     "no default remote is configured: the registry works locally and nothing is "
@@ -106,30 +108,29 @@ def read_events(refs: Iterable[TagRef]) -> tuple[list[Event], list[str], dict[st
     malformed: list[tuple[str, str]] = []
     counters: dict[str, int] = {}
     for ref in refs:
-        if "@" not in ref.name and "#" not in ref.name:
-            continue
-        parsed = try_parse_tag(ref.name)
-        if parsed is not None and parsed.counter is not None:
-            counters[parsed.artifact] = max(counters.get(parsed.artifact, 0), parsed.counter)
-        if not ref.annotated or ref.target_type != "commit":
-            if parsed is None:
-                continue
-            quoted = shlex.quote(ref.name)
-            if not ref.annotated:
-                problems.append(
-                    f"tag {ref.name!r} is a lightweight tag: ignored, as GTO ignores it "
-                    f"(make it annotated: git tag -a -f {quoted} {quoted} -m {quoted})"
-                )
-            else:
-                problems.append(f"tag {ref.name!r} points at a {ref.target_type}: ignored")
-            continue
         try:
-            event = event_from_tag(ref.name, ref.target, ref.timestamp, ref.tagger, ref.message)
+            change = tag_change(ref.name)  # each name is parsed once: 10^4 tags add up
         except RegistryError as exc:
             malformed.append((ref.name, str(exc)))
             continue
-        if event is not None:
-            events.append(event)
+        if change is None:
+            continue
+        if change.counter is not None:
+            counters[change.artifact] = max(counters.get(change.artifact, 0), change.counter)
+        if ref.annotated and ref.target_type == "commit":
+            found = event_from_tag(
+                ref.name, ref.target, ref.timestamp, ref.tagger, ref.message, change
+            )
+            if found is not None:
+                events.append(found)
+        elif not ref.annotated:
+            quoted = shlex.quote(ref.name)
+            problems.append(
+                f"tag {ref.name!r} is a lightweight tag: ignored, as GTO ignores it "
+                f"(make it annotated: git tag -a -f {quoted} {quoted} -m {quoted})"
+            )
+        else:
+            problems.append(f"tag {ref.name!r} points at a {ref.target_type}: ignored")
     known = {e.artifact for e in events}
     for name, error in malformed:
         if re.split("[@#]", name, maxsplit=1)[0].replace("=", ":") in known:
@@ -137,13 +138,27 @@ def read_events(refs: Iterable[TagRef]) -> tuple[list[Event], list[str], dict[st
     return events, problems, counters
 
 
-def load(ws: Workspace) -> RegistryState:
-    """The whole registry: one ``git for-each-ref``, one fold."""
-    events, problems, counters = read_events(ws.git.tag_refs())
+def load(ws: Workspace, only: str | None = None) -> RegistryState:
+    """The registry: one ``git for-each-ref``, one fold. With ``only`` (an artifact
+    name), the other artifacts' tags are skipped before they are even parsed."""
+    refs = ws.git.tag_refs()
+    if only is not None:
+        in_tag = parse_name(only).in_tag
+        refs = [r for r in refs if r.name.startswith((in_tag + "@", in_tag + "#"))]
+    events, problems, counters = read_events(refs)
     state = fold(events)
     state.problems[:0] = problems
     state.set_counters(counters)
     return state
+
+
+def load_artifact(ws: Workspace, name: str) -> tuple[RegistryState, ArtifactState]:
+    """One artifact's state (reading only its tags); RegistryError naming the known
+    artifacts if there is no such artifact."""
+    state = load(ws, only=name)
+    if name not in state.artifacts:
+        load(ws).artifact(name)  # raises, listing the known ones
+    return state, state.artifact(name)
 
 
 def configured_path(ws: Workspace, name: str) -> str | None:
@@ -218,10 +233,11 @@ def resolve_reference(ws: Workspace, text: str) -> tuple[str, list[str] | None]:
     shortcut = parse_shortcut(text)
     if shortcut is None:
         raise LookupError(text)
-    state = load(ws)
+    state = load(ws, only=shortcut.artifact)
     if shortcut.artifact not in state.artifacts:
         with contextlib.suppress(UsageError):
             return ws.git.rev_parse(text), None  # a branch or tag that merely looks alike
+        load(ws).artifact(shortcut.artifact)  # raises, listing the known artifacts
     art, found = resolve_version(state, text)
     if isinstance(found, Step):
         version = art.versions.get(found.version) if found.version else None
@@ -269,7 +285,7 @@ def _create_tag(
         tag = format_tag(event)
         if ws.git.create_tag(tag, commit, message):
             return tag
-        highest = max(highest, load(ws).highest_counter(name))
+        highest = max(highest, load(ws, only=name).highest_counter(name))
     raise RegistryError(f"could not create a registry tag for {name} after {_TAG_ATTEMPTS} tries")
 
 
@@ -311,7 +327,7 @@ def register(
         raise RegistryError("there is no commit yet", fix="git commit")
     commit = ws.git.rev_parse(label)
     with _locked(ws):
-        state = load(ws)
+        state = load(ws, only=name)
         art = state.artifacts.get(name) or ArtifactState(
             name, counter_floor=state.highest_counter(name)
         )
@@ -322,13 +338,6 @@ def register(
                 fix=f"gitmodel register {name} --path PATH",
             )
         pointer = pointer_at(ws, commit, model, label)
-        for existing in art.versions.values():
-            if existing.commit == commit and existing.registered:
-                raise RegistryError(
-                    f"{name} {existing.version} is already registered at {commit[:7]}; "
-                    "commit a new model version first",
-                    fix=f"gitmodel add {model} && git commit",
-                )
         if version:
             chosen = parse_version(version)
             if str(chosen) in art.versions:
@@ -339,10 +348,17 @@ def register(
                 )
         else:
             chosen = bump(art.highest_ever or Version(0, 0, 0), bump_part or "minor")
+        for existing in art.versions.values():
+            if existing.commit == commit and existing.registered:
+                raise RegistryError(
+                    f"{name} {existing.version} is already registered at {commit[:7]}; "
+                    "commit a new model version first",
+                    fix=f"gitmodel add {model} && git commit",
+                )
         notes = []
         if push:
-            notes += _published(ws, pointer, f"{name} {chosen}", allow_local)
-        elif default_remote(ws) is None:
+            notes += _published(ws, pointer, f"{name} {chosen}", allow_local, commit[:12])
+        elif ws.config.default_remote is None:
             notes.append(NOT_PUBLISHED)
         if rev is None and ws.git.path_differs_from_head(model + SUFFIX):
             notes.append(
@@ -388,7 +404,7 @@ def deregister(
 ) -> Recorded:
     """Withdraw a registered version (``name@vX.Y.Z!``); it stays in history."""
     with _locked(ws):
-        art = load(ws).artifact(name)
+        _, art = load_artifact(ws, name)
         found = find_version(art, version)
         if not found.registered:
             raise RegistryError(f"{name} {found.version} is deregistered already")
@@ -418,7 +434,7 @@ def deprecate(
 ) -> Recorded:
     """Retire the whole artifact (``name@deprecated``); a later event revives it."""
     with _locked(ws):
-        art = load(ws).artifact(name)
+        _, art = load_artifact(ws, name)
         if art.deprecated:
             raise RegistryError(f"{name} is deprecated already")
         commit = art.history[-1].event.commit  # as GTO: the commit of the latest event
@@ -486,7 +502,7 @@ def assign(
     """Record that ``env`` holds a version (default: the latest); no deploy target runs."""
     validate_stage(env)
     with _locked(ws):
-        art = load(ws).artifact(name)
+        _, art = load_artifact(ws, name)
         chosen = _deployable(art, version)
         current = art.stages.get(env)
         if current is not None and current.version == chosen.version:
@@ -510,8 +526,7 @@ def unassign(
     """Record that ``env`` no longer holds its version (``name#env!#N``)."""
     validate_stage(env)
     with _locked(ws):
-        state = load(ws)
-        art = state.artifact(name)
+        state, art = load_artifact(ws, name)
         current = which(state, name, env)
         if version is not None and str(parse_version(version)) != current.version:
             raise RegistryError(f"{name} {version} is not in {env} ({env} has {current.label})")
@@ -535,11 +550,16 @@ def _publication(
 ) -> list[str]:
     model = model_path(ws, art, version)
     what = f"{art.name} {version.version}"
-    return _published(ws, pointer_at(ws, version.commit, model, what), what, allow_local)
+    pointer = pointer_at(ws, version.commit, model, what)
+    return _published(ws, pointer, what, allow_local, version.tag)
 
 
-def _published(ws: Workspace, pointer: Pointer, what: str, allow_local: bool) -> list[str]:
+def _published(
+    ws: Workspace, pointer: Pointer, what: str, allow_local: bool, rev: str
+) -> list[str]:
     """The publishing check (DESIGN §9): notes to show, or ObjectMissingError."""
+    from gitmodel.services.published import check_published, require_published
+
     publication = check_published(ws, pointer, what)
     notes = list(publication.warnings)
     if publication.remote is None:
@@ -550,7 +570,7 @@ def _published(ws: Workspace, pointer: Pointer, what: str, allow_local: bool) ->
             f"{publication.remote!r} (going ahead: --allow-local)"
         )
     else:
-        require_published(publication, what)
+        require_published(publication, what, rev)
     return notes
 
 
@@ -562,6 +582,8 @@ def _pushed(ws: Workspace, result: Recorded, push: bool, git_remote: str) -> Rec
 
 
 def _object_url(ws: Workspace, algo: str, oid: str) -> str | None:
+    from gitmodel.services.published import default_remote
+
     configured = default_remote(ws)
     if configured is None:
         return None
@@ -622,7 +644,7 @@ def _ensure_cached(ws: Workspace, pointer: Pointer, model: str, source: str) -> 
 
 def _run_target(ws: Workspace, name: str, env: str, target: Target) -> str:
     """Bring ``env``'s target to what the registry says now (re-read after tagging)."""
-    art = load(ws).artifact(name)
+    _, art = load_artifact(ws, name)
     step = art.stages.get(env)
     if step is None:
         return f"nothing is assigned to {env}; the deploy target was not run"
@@ -630,6 +652,8 @@ def _run_target(ws: Workspace, name: str, env: str, target: Target) -> str:
     model = model_path(ws, art, version)
     source = f"{name} {step.label}"
     pointer = pointer_at(ws, step.event.commit, model, source)
+    from gitmodel.deploy import Release
+
     release = Release(
         artifact=name,
         env=env,
@@ -673,9 +697,9 @@ def deploy(
     deploy target. Deploying the version ``env`` already holds records nothing new
     and re-runs the target, so a failed target is retried by deploying again."""
     validate_stage(env)
-    target = load_target(ws.config.get("deploy"), env)
+    target = _target(ws, env)
     with _locked(ws):
-        art = load(ws).artifact(name)
+        _, art = load_artifact(ws, name)
         chosen = _deployable(art, version)
         notes = _publication(ws, art, chosen, allow_local)
         current = art.stages.get(env)
@@ -696,6 +720,12 @@ def deploy(
             except GitModelError as exc:
                 raise _target_failed(exc, tag, name, env) from None
     return _pushed(ws, result, push, git_remote)
+
+
+def _target(ws: Workspace, env: str) -> Target | None:
+    from gitmodel.deploy import load_target
+
+    return load_target(ws.config.get("deploy"), env)
 
 
 def _kind(target: Target | None) -> str | None:
@@ -779,21 +809,30 @@ def _plan_revert(
     return _RevertPlan(model, content, message)
 
 
-def _apply_revert(ws: Workspace, plan: _RevertPlan, tag: str) -> tuple[str, list[str]]:
+def _apply_revert(ws: Workspace, plan: _RevertPlan, tag: str) -> str:
+    """Write the older pointer, restore its binary (the pre-commit hook checks that the
+    two agree), commit only that pointer. On failure both are put back as they were."""
     from gitmodel.services.add import _write_atomic
     from gitmodel.services.checkout import FAILED
     from gitmodel.services.checkout import checkout as restore
 
-    path = ws.abspath(plan.model + SUFFIX)
-    _write_atomic(path, plan.content.decode("utf-8"))
-    commit = ws.git.commit_path(plan.model + SUFFIX, plan.message + f"Rollback: {tag}\n")
-    notes = []
-    for result in restore(ws, [plan.model]):
-        if result.action == FAILED:
-            notes.append(
-                f"the pointer is reverted but its binary was not restored: {result.detail}"
-            )
-    return commit, notes
+    rel = plan.model + SUFFIX
+    path = ws.abspath(rel)
+    original = path.read_bytes()
+    try:
+        _write_atomic(path, plan.content.decode("utf-8"))
+        failed = [r for r in restore(ws, [plan.model]) if r.action == FAILED]
+        if failed:
+            raise RegistryError(str(failed[0].detail))
+        return ws.git.commit_path(rel, plan.message + f"Rollback: {tag}\n")
+    except GitModelError as exc:
+        _write_atomic(path, original.decode("utf-8"))
+        with contextlib.suppress(GitModelError):
+            restore(ws, [plan.model])
+        raise RegistryError(
+            f"{tag} was recorded, but the revert commit failed: {exc.message}",
+            fix=exc.fix or f"gitmodel checkout {plan.model} --rev {tag} && git commit",
+        ) from None
 
 
 def rollback(
@@ -811,9 +850,9 @@ def rollback(
     """Assign ``env`` again to the previous version (or ``to``) as a new event, run the
     deploy target, and with ``revert`` commit the older pointer at the model's path."""
     validate_stage(env)
-    target = load_target(ws.config.get("deploy"), env)
+    target = _target(ws, env)
     with _locked(ws):
-        art = load(ws).artifact(name)
+        _, art = load_artifact(ws, name)
         good = rollback_target(art, env, to)
         current = art.stages.get(env)
         plan = _plan_revert(ws, art, current, good) if revert else None
@@ -832,8 +871,7 @@ def rollback(
     if revert and plan is None:
         result.notes.append(f"the pointer at HEAD is {good.version}'s already: nothing to revert")
     elif plan is not None:
-        result.revert_commit, more = _apply_revert(ws, plan, tag)
-        result.notes.extend(more)
+        result.revert_commit = _apply_revert(ws, plan, tag)
     return _pushed(ws, result, push, git_remote)
 
 
