@@ -25,7 +25,7 @@ Rev2Arg = Annotated[
 
 metrics_app = typer.Typer(
     name="metrics",
-    help="Offline metrics kept in the pointers' [metrics] tables.\n\n"
+    help="Offline metrics kept in the pointers' \\[metrics] tables.\n\n"
     "Example:  gitmodel metrics diff HEAD~1",
     no_args_is_help=True,
 )

@@ -249,7 +249,7 @@ def check(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Evaluate [[monitor.rules]] on the version deployed to ENV. A firing "rollback"
+    """Evaluate \\[\\[monitor.rules]] on the version deployed to ENV. A firing "rollback"
     rule, with --rollback, rolls ENV back to the previous version and records the rule
     and the observed values in the tag message. Exits 1 when a "fail" rule fires (or a
     rollback rule fires without --rollback), 0 otherwise.
