@@ -242,7 +242,7 @@ def deploy(
     as_json: JsonOpt = False,
 ) -> None:
     """Deploy a version to an environment: assign it (tag NAME#ENV#N) and run the
-    environment's deploy target from .gitmodel.toml ([deploy.ENV]: serving-dir,
+    environment's deploy target from .gitmodel.toml (\\[deploy.ENV]: serving-dir,
     command or kubernetes). Refuses versions whose objects are not on the default
     remote unless --allow-local. Deploying the current version again re-runs the target.
 
