@@ -111,4 +111,33 @@ git push -q --follow-tags origin HEAD:main
     echo "clone: churn in prod is $(in_prod)"
 )
 
+step "12. monitoring: a rule in .gitmodel.toml, and v0.2.0 back in prod"
+cat >> .gitmodel.toml <<'TOML'
+
+[[monitor.rules]]
+metric = "accuracy"
+below = 0.85
+window = 3
+action = "rollback"
+TOML
+git commit -qam "monitoring: roll prod back when accuracy stays below 0.85"
+gm deploy churn --env prod -m "retrained; give it another try"
+test "$(in_prod)" = v0.2.0
+
+step "13. production reports three bad accuracy values in a row"
+for acc in 0.81 0.78 0.79; do gm monitor record churn --env prod --metric accuracy=$acc; done
+gm monitor show churn --env prod
+gm monitor check churn --env prod || echo "(exit $?: a rollback rule fires; --rollback acts on it)"
+
+step "14. monitor check --rollback rolls prod back to v0.1.0 and records why"
+gm monitor check churn --env prod --rollback
+test "$(in_prod)" = v0.1.0
+gm history churn --env prod
+gm monitor record churn --env prod --metric accuracy=0.92
+gm monitor check churn --env prod
+gm monitor show churn --env prod --plot --width 72
+
+step "15. the model card of what prod runs"
+gm card churn#prod
+
 printf '\nquickstart: OK (repo was %s, removed on exit)\n' "$repo"
