@@ -126,8 +126,10 @@ def diff_metrics(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Compare metrics between two revisions: old and new values, absolute and relative
-    change. Like dvc metrics diff: REV1 defaults to HEAD, REV2 to the workspace.
+    """Compare metrics between two revisions (default: HEAD against the workspace).
+
+    Old and new values, absolute and relative change, like dvc metrics diff: REV1
+    defaults to HEAD, REV2 to the workspace (the pointer files on disk).
 
     Examples:
       gitmodel metrics diff                      HEAD against the workspace
@@ -152,8 +154,10 @@ def log(
     path: Annotated[str, typer.Argument(help="A tracked model (or its pointer file).")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Show every version of a model through Git history, newest first: commit, date,
-    object id, size, metrics and the registry tags naming it.
+    """Show every version of a model through Git history, with metrics and registry tags.
+
+    Newest first: commit, date, object id, size, metrics, the registered versions and
+    the environments holding it; uncommitted pointer changes come first.
 
     Example:  gitmodel log models/churn.pkl
     """
@@ -189,8 +193,9 @@ def diff(
     rev2: Rev2Arg = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show which models changed between two revisions (added, deleted, modified),
-    with their size and metric changes. REV1 defaults to HEAD, REV2 to the workspace.
+    """Show which models changed between two revisions (default: HEAD against the workspace).
+
+    Added, deleted or modified models, with their size and metric changes.
 
     Examples:
       gitmodel diff                        uncommitted pointer changes

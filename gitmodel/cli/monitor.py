@@ -169,8 +169,10 @@ def show(
     width: Annotated[int, typer.Option("--width", min=20, help="Width of the terminal plot.")] = 80,
     as_json: JsonOpt = False,
 ) -> None:
-    """Summarise a model's observations per metric, environment and version; with
-    --plot, draw one metric over time in the terminal, deploys and rollbacks marked.
+    """Summarise a model's observations; --plot draws a metric over time.
+
+    The table has one row per metric, environment and version. The plot shows one
+    metric in one environment, deploys and rollbacks marked, rule thresholds dotted.
 
     Examples:
       gitmodel monitor show churn --env prod --since 7d
@@ -249,10 +251,11 @@ def check(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Evaluate \\[\\[monitor.rules]] on the version deployed to ENV. A firing "rollback"
-    rule, with --rollback, rolls ENV back to the previous version and records the rule
-    and the observed values in the tag message. Exits 1 when a "fail" rule fires (or a
-    rollback rule fires without --rollback), 0 otherwise.
+    """Evaluate \\[\\[monitor.rules]] on the deployed version; --rollback acts on them.
+
+    A firing "rollback" rule, with --rollback, rolls ENV back to the previous version
+    and records the rule and the observed values in the tag message. Exits 1 when a
+    "fail" rule fires (or a rollback rule fires without --rollback), 0 otherwise.
 
     Example:  gitmodel monitor check churn --env prod --rollback   (e.g. from cron)
     """
@@ -300,8 +303,9 @@ def serve(
         str | None, typer.Option("--model", help="Only this model (default: every model).")
     ] = None,
 ) -> None:
-    """Serve the latest values at http://HOST:PORT/metrics for Prometheus, reading the
-    store at every scrape, until Ctrl-C. Needs prometheus_client.
+    """Serve the latest values at http://HOST:PORT/metrics for Prometheus, until Ctrl-C.
+
+    The store is read at every scrape. Needs prometheus_client.
 
     Example:  gitmodel monitor serve --port 9464 --host 0.0.0.0
     """
@@ -330,8 +334,10 @@ def card(
         Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
     ] = None,
 ) -> None:
-    """Render a model card: the version's object and metadata, offline metrics (against
-    the previous version), deployment history and monitoring summary.
+    """Render a model card of a registered version, as Markdown or JSON.
+
+    The version's object and metadata, offline metrics (against the previous version),
+    deployment history and monitoring summary.
 
     Examples:
       gitmodel card churn
