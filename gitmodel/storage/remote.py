@@ -900,8 +900,9 @@ class Remote:
             f = self.fs.open(path, "rb", **kwargs)
         except FileNotFoundError:
             raise ObjectMissingError(
-                f"object {oid[:12]} is not on remote {self.name} ({self.url})",
-                fix=f"gitmodel push --remote {self.name}  (from a clone that has it)",
+                f"object {oid[:12]} is not on remote {self.name} ({self.url}); push it "
+                "there from a clone that has it",
+                fix=f"gitmodel push --remote {self.name}",
             ) from None
         try:
             yield f
@@ -1163,7 +1164,7 @@ class _Meter:
             raise CorruptObjectError(
                 f"local object {oid[:12]} is corrupt (its {self.count} bytes hash to "
                 f"{got[:12]}); it was not uploaded",
-                fix="gitmodel fetch  (then gitmodel push again)",
+                fix="gitmodel fetch",
             )
 
     # What streaming uploaders probe for: a stream of unknown length, not seekable.

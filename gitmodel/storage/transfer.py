@@ -30,7 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from gitmodel.errors import GitModelError, ObjectMissingError, RemoteError
+from gitmodel.errors import CorruptObjectError, GitModelError, ObjectMissingError, RemoteError
 from gitmodel.progress import NULL_PROGRESS, Progress
 from gitmodel.storage.remote import Cancelled, RemoteAccessError, describe
 
@@ -124,7 +124,14 @@ def push(
             sizes[oid] = size
 
     def upload(oid: str, cancel: threading.Event) -> int:
-        return remote.upload(algo, oid, cache.path(algo, oid), progress.advance, cancel=cancel)
+        try:
+            return remote.upload(algo, oid, cache.path(algo, oid), progress.advance, cancel=cancel)
+        except CorruptObjectError as exc:
+            # Out of the way, so that a fetch can bring a good copy (as the cache does).
+            cache.quarantine(algo, oid)
+            raise CorruptObjectError(
+                f"{exc.message}; it was removed from the cache", fix="gitmodel fetch"
+            ) from None
 
     def done(oid: str) -> None:
         state.mark_remote_has(key, algo, [oid])
@@ -151,7 +158,7 @@ def fetch(
     wanted = list(dict.fromkeys(oids))
     result = TransferResult()
     todo = [o for o in wanted if not cache.has(algo, o)]
-    result.skipped = [o for o in wanted if o not in set(todo)]
+    result.skipped = sorted(set(wanted) - set(todo), key=wanted.index)
     sizes: dict[str, int] = {}
     if todo:
         remote.check()
@@ -162,8 +169,9 @@ def fetch(
         if oid not in sizes:
             result.failed[oid] = str(
                 ObjectMissingError(
-                    f"object {oid[:12]} is not on remote {remote.name}",
-                    fix=f"gitmodel push --remote {remote.name}  (from a clone that has it)",
+                    f"object {oid[:12]} is not on remote {remote.name}; push it there "
+                    "from a clone that has it",
+                    fix=f"gitmodel push --remote {remote.name}",
                 )
             )
 

@@ -654,3 +654,22 @@ def test_a_dropped_ssh_connection_is_reopened(
     assert remote.fs is not broken
     assert remote.exists_many(ALGO, [first, second]) == {first, second}
     remote.fs.rm(root, recursive=True)
+
+
+def test_push_of_a_rotten_cache_object_sends_nothing_and_quarantines_it(
+    cache: Cache, state: StateDB, make_objects: MakeObjects, tmp_path: Path
+) -> None:
+    objects = make_objects(3, seed=11)
+    rotten = next(iter(objects))
+    path = cache.path(ALGO, rotten)
+    path.chmod(0o644)
+    path.write_bytes(b"bit rot")
+    remote = Remote("disk", str(tmp_path / "remote"))
+
+    with pytest.raises(transfer.TransferError, match="1 of 3 objects could not be pushed") as e:
+        transfer.push(cache, remote, state, ALGO, objects)
+
+    assert "corrupt" in e.value.result.failed[rotten]
+    assert not cache.has(ALGO, rotten)  # a fetch can now bring a good copy
+    assert remote.exists_many(ALGO, objects) == set(objects) - {rotten}
+    assert state.remote_has(remote.state_key, ALGO, objects) == set(objects) - {rotten}
