@@ -214,7 +214,12 @@ class RemoteAccessError(RemoteError):
     """The remote as a whole is unusable (credentials, bucket, network, read-only).
 
     Retrying other objects would fail the same way, so a transfer stops at the first.
+    ``kind`` is ``auth``, ``no_bucket``, ``unreachable`` or ``""``.
     """
+
+    def __init__(self, message: str, fix: str | None = None, kind: str = "") -> None:
+        super().__init__(message, fix=fix)
+        self.kind = kind
 
 
 class Cancelled(Exception):
@@ -517,6 +522,11 @@ class Remote:
                     fs.info(bucket)
                 except FileNotFoundError:
                     raise self._no_bucket(bucket) from None
+                except Exception as exc:
+                    # Credentials limited to a prefix may not look at the bucket
+                    # itself; the transfer will tell whether they suffice.
+                    if classify(exc) != "auth":
+                        raise
                 return
             try:
                 fs.info(root)
@@ -545,7 +555,16 @@ class Remote:
             return {oid: size for oid, size in found if size is not None}
         prefixes = sorted({o[:2] for o in wanted})
         out: dict[str, int] = {}
-        for listing in self._parallel(lambda p: self._list_prefix(algo, p), prefixes):
+        try:
+            listings = self._parallel(lambda p: self._list_prefix(algo, p), prefixes)
+        except RemoteAccessError as exc:
+            if exc.kind != "auth":
+                raise
+            # Allowed to read objects but not to list (a common least-privilege
+            # policy): ask for each object instead.
+            found = self._parallel(lambda o: (o, self._stat(algo, o)), sorted(wanted))
+            return {oid: size for oid, size in found if size is not None}
+        for listing in listings:
             out.update((oid, size) for oid, size in listing.items() if oid in wanted)
         return out
 
@@ -961,6 +980,7 @@ class Remote:
             f"remote {self.name} ({self.url}): {word} {bucket!r} does not exist "
             f"(or these credentials cannot see it)",
             fix=_CREATE_BUCKET.get(self.protocol, "").format(bucket=bucket) or None,
+            kind="no_bucket",
         )
 
     def _translate(self, exc: BaseException, action: str, kind: str | None = None) -> RemoteError:
@@ -972,6 +992,7 @@ class Remote:
             return RemoteAccessError(
                 f"{where}: access denied while trying to {action} ({reason})",
                 fix=_AUTH_FIX.get(self.protocol, "").replace("NAME", self.name) or None,
+                kind="auth",
             )
         if kind == "no_bucket" or (
             kind == "missing" and self.protocol in _OBJECT_STORES and action.startswith("upload")
@@ -980,7 +1001,8 @@ class Remote:
         if kind == "unreachable":
             return RemoteAccessError(
                 f"{where}: cannot reach {self._location.host} ({reason}); check the network "
-                f"and the remote's URL; running the command again resumes the transfer"
+                f"and the remote's URL; running the command again resumes the transfer",
+                kind="unreachable",
             )
         return RemoteError(f"{where}: {action} failed: {reason}")
 

@@ -145,3 +145,26 @@ def test_a_missing_local_file_is_a_local_error_not_the_remotes(tmp_path: Path) -
     remote = Remote("origin", "s3://bucket/models", {"endpoint_url": "http://127.0.0.1:9"})
     with pytest.raises(ObjectMissingError, match="not in the local cache"):
         remote.upload("blake3", "ab" * 32, tmp_path / "gone")
+
+
+def test_without_permission_to_list_objects_are_checked_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitmodel.hashing import hash_bytes
+
+    remote = Remote("ro", str(tmp_path / "remote"))
+    stored = {}
+    for i in range(20):
+        data = f"object {i}".encode()
+        path = tmp_path / "src"
+        path.write_bytes(data)
+        oid = hash_bytes(data, "blake3")
+        remote.upload("blake3", oid, path)
+        stored[oid] = len(data)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError("s3:ListBucket denied")
+
+    monkeypatch.setattr(remote.fs, "ls", refuse)
+    absent = hash_bytes(b"never uploaded", "blake3")
+    assert remote.sizes("blake3", [*stored, absent]) == stored
