@@ -34,7 +34,7 @@ class PointerSet:
 
 
 def workspace_pointers(ws: Workspace, into: PointerSet | None = None) -> PointerSet:
-    result = into or PointerSet()
+    result = into if into is not None else PointerSet()
     for t in tracked_models(ws):
         if t.pointer is None:
             result.warnings.append(t.error or f"{t.pointer_path}: unreadable")
@@ -60,7 +60,7 @@ def add_pointer_blobs(
 
 def pointers_at(ws: Workspace, revs: Iterable[str], into: PointerSet | None = None) -> PointerSet:
     """Pointers in the trees of the given revisions (their tips only)."""
-    result = into or PointerSet()
+    result = into if into is not None else PointerSet()
     for rev in dict.fromkeys(revs):
         entries = ws.git.pointer_entries_at(rev)
         add_pointer_blobs(ws, rev[:12], ((e.path, e.blob) for e in entries), result)
@@ -71,7 +71,7 @@ def pointers_in_history(
     ws: Workspace, revs: list[str], into: PointerSet | None = None
 ) -> PointerSet:
     """Every pointer version in the history of ``revs`` (``["--all"]`` for everything)."""
-    result = into or PointerSet()
+    result = into if into is not None else PointerSet()
     entries = ws.git.pointer_blobs_reachable(revs)
     add_pointer_blobs(ws, "history", ((e.path, e.blob) for e in entries), result)
     return result

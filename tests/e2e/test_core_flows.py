@@ -237,3 +237,18 @@ def test_python_api_reads_old_versions_verified(gm_repo: Path, run: Runner) -> N
 
     result = run(sys.executable, "-c", script)
     assert result.stdout.strip() == "ok"
+
+
+def test_gc_keeps_what_head_needs_when_the_workspace_has_no_pointers(
+    gm_repo: Path, run: Runner
+) -> None:
+    write(gm_repo / "model.bin", b"committed" * 1000)
+    run("gitmodel", "add", "model.bin")
+    run("git", "commit", "-qm", "model")
+    (gm_repo / "model.bin.gitmodel").unlink()  # deleted in the workspace, still in HEAD
+    run("gitmodel", "gc")
+    assert len(_cache_objects(gm_repo)) == 1
+    run("git", "checkout", "--", "model.bin.gitmodel")
+    (gm_repo / "model.bin").unlink()
+    run("gitmodel", "checkout")
+    assert (gm_repo / "model.bin").read_bytes() == b"committed" * 1000
