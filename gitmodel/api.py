@@ -38,11 +38,18 @@ __all__ = [
     "Pointer",
     "add",
     "checkout",
+    "fetch",
     "gc",
+    "get",
+    "monitor",
     "open",
     "pointer",
+    "pull",
+    "push",
     "read",
+    "registry",
     "status",
+    "verify",
 ]
 
 PathLike = str | os.PathLike[str]
@@ -241,3 +248,88 @@ def read(path: PathLike, *, rev: str | None = None, repo: PathLike | None = None
     """A model's whole content (verified) at ``rev``."""
     with open(path, rev=rev, repo=repo) as fh:
         return fh.read()
+
+
+def push(paths: list[str] | None = None, *, repo: PathLike | None = None, **options: Any) -> Any:
+    """Upload what the models need (like ``gitmodel push``); one summary per remote.
+
+    Options: ``remote=``, ``all_remotes=``, ``revs=``, ``all_branches=``, ``all_tags=``,
+    ``all_commits=``, ``jobs=``."""
+    from gitmodel.services.transfer import push as _push
+
+    return _push(_ws(repo), paths, **options)[0]
+
+
+def fetch(paths: list[str] | None = None, *, repo: PathLike | None = None, **options: Any) -> Any:
+    """Download what the models need into the cache (like ``gitmodel fetch``)."""
+    from gitmodel.services.transfer import fetch as _fetch
+
+    return _fetch(_ws(repo), paths, **options)
+
+
+def pull(paths: list[str] | None = None, *, repo: PathLike | None = None, **options: Any) -> Any:
+    """Fetch and restore (like ``gitmodel pull``); returns (fetch summary, checkout results)."""
+    from gitmodel.services.transfer import pull as _pull
+
+    return _pull(_ws(repo), paths, **options)
+
+
+def verify(paths: list[str] | None = None, *, repo: PathLike | None = None, **options: Any) -> Any:
+    """Check remotes hold every object needed (like ``gitmodel verify``)."""
+    from gitmodel.services.transfer import verify as _verify
+
+    return _verify(_ws(repo), paths, **options)[0]
+
+
+def get(repo_url: str, path: str, **options: Any) -> Any:
+    """Download one model from another repository's remote (like ``gitmodel get``)."""
+    from gitmodel.services.get import get as _get
+
+    return _get(repo_url, path, **options)
+
+
+class _Bound:
+    """A namespace of service functions with the workspace filled in from ``repo=``."""
+
+    def __init__(self, module: str, names: tuple[str, ...], doc: str) -> None:
+        self._module, self._names, self.__doc__ = module, names, doc
+
+    def __dir__(self) -> list[str]:
+        return list(self._names)
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in self._names:
+            raise AttributeError(name)
+        import importlib
+
+        fn = getattr(importlib.import_module(self._module), name)
+
+        def call(*args: Any, repo: PathLike | None = None, **kwargs: Any) -> Any:
+            return fn(_ws(repo), *args, **kwargs)
+
+        call.__name__, call.__doc__ = name, fn.__doc__
+        return call
+
+
+registry = _Bound(
+    "gitmodel.services.registry",
+    (
+        "register",
+        "deregister",
+        "deprecate",
+        "assign",
+        "unassign",
+        "deploy",
+        "rollback",
+        "load",
+        "push_registry_tags",
+    ),
+    "The model registry on Git tags: gm.registry.deploy('churn', 'prod'), "
+    "gm.registry.rollback('churn', 'prod', reason='...'), gm.registry.load().",
+)
+monitor = _Bound(
+    "gitmodel.services.monitoring",
+    ("record", "ingest", "overview", "check", "prometheus_text", "open_store"),
+    "Online monitoring: gm.monitor.record('churn', 'prod', {'accuracy': 0.9}), "
+    "gm.monitor.check('churn', 'prod', rollback=True).",
+)

@@ -157,7 +157,10 @@ def select_pointers(
                 pointers.warnings.append(t.error or f"{t.pointer_path}: unreadable")
             else:
                 pointers.add(t.pointer_path, t.pointer)
-    targets = [ws.git.rev_parse(r) for r in revs or []]
+    from gitmodel.services.checkout import resolve_revision
+
+    # Registry references (churn@v1.2.0, churn@latest, churn#prod) work as revisions too.
+    targets = [resolve_revision(ws, r)[0] for r in revs or []]
     if all_branches:
         targets += ws.git.branches()
     if all_tags:
