@@ -36,8 +36,20 @@ COMMANDS = _commands()
 
 def test_the_cli_has_the_documented_commands() -> None:
     names = {c[0] for c in COMMANDS}
-    for expected in ("init", "add", "status", "checkout", "gc", "push", "pull", "fetch",
-                     "verify", "get", "remote", "hooks"):
+    for expected in (
+        "init",
+        "add",
+        "status",
+        "checkout",
+        "gc",
+        "push",
+        "pull",
+        "fetch",
+        "verify",
+        "get",
+        "remote",
+        "hooks",
+    ):
         assert expected in names
 
 
