@@ -761,10 +761,18 @@ class Remote:
         tmp = f"{tmp_dir}/{algo}-{oid[:16]}-{uuid.uuid4().hex[:12]}.tmp"
         try:
             if self.protocol == "webdav":
+                # A PUT cut off half way races with the server, which may create the
+                # temporary after our DELETE: a small object is sent whole even when
+                # the transfer is cancelled meanwhile, then removed.
+                held = None
+                if size is not None and size <= SINGLE_PUT_MAX:
+                    held, meter.cancel = meter.cancel, None
                 # A streaming PUT; fs.open("wb") would spool to a local temp file first.
                 fs.client.upload_fileobj(
                     meter, tmp, overwrite=True, size=size, chunk_size=CHUNK_SIZE
                 )
+                if held is not None and held.is_set():
+                    raise Cancelled
             else:
                 with fs.open(tmp, "wb") as f:
                     _pump(meter, f)
@@ -1152,14 +1160,14 @@ class _Meter:
         self._size = size  # expected, if known: reads stop asking for more than is left
         self._hasher = new_hasher(algo, size or 0)
         self._progress = progress
-        self._cancel = cancel
+        self.cancel = cancel
         self.count = 0
         self.source_error: BaseException | None = None
         if isinstance(progress, _OnceProgress):
             progress.restart()
 
     def read(self, n: int = -1) -> bytes:
-        if self._cancel is not None and self._cancel.is_set():
+        if self.cancel is not None and self.cancel.is_set():
             raise Cancelled
         n = CHUNK_SIZE if n is None or n < 0 else n
         if self._size is not None:

@@ -26,7 +26,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -308,43 +308,46 @@ def _run_pool(
         finally:
             progress.file_done()
 
-    def collect(finished: Iterable[Future[int]]) -> None:
+    def collect(fut: Future[int]) -> None:
         nonlocal fatal
-        for fut in finished:
-            oid = futures.pop(fut)
-            if fut.cancelled():
-                continue
-            exc = fut.exception()
-            if exc is None:
-                result.transferred.append(oid)
-                result.bytes += fut.result()
-                on_success(oid)
-            elif isinstance(exc, Cancelled):
-                continue
-            elif isinstance(exc, KeyboardInterrupt):
-                raise exc
-            elif isinstance(exc, RemoteAccessError):
-                # The remote as a whole is unusable: the others would fail alike.
-                fatal = fatal or exc
+        oid = futures.pop(fut)
+        if fut.cancelled():
+            return
+        exc = fut.exception()
+        if exc is None:
+            result.transferred.append(oid)
+            result.bytes += fut.result()
+            on_success(oid)
+        elif isinstance(exc, Cancelled):
+            return
+        elif isinstance(exc, KeyboardInterrupt):
+            raise exc
+        elif isinstance(exc, RemoteAccessError):
+            # The remote as a whole is unusable: the others would fail alike.
+            if fatal is None:
+                fatal = exc
                 cancel.set()
-            elif isinstance(exc, GitModelError):
-                result.failed[oid] = str(exc)
-            else:
-                result.failed[oid] = describe(exc)
+                for pending in list(futures):
+                    pending.cancel()
+        elif isinstance(exc, GitModelError):
+            result.failed[oid] = str(exc)
+        else:
+            result.failed[oid] = describe(exc)
 
     try:
         for oid in sizes:
             futures[pool.submit(task, oid)] = oid
-        while futures:
-            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
-            collect(finished)
+        # as_completed waits on each future once: linear in the number of objects.
+        for fut in as_completed(list(futures)):
+            collect(fut)
     except BaseException:
         # Ctrl-C (or a bug): stop scheduling, let running transfers clean up their
         # temporaries, record those that completed meanwhile, then re-raise.
         cancel.set()
         pool.shutdown(wait=True, cancel_futures=True)
-        with contextlib.suppress(BaseException):
-            collect([f for f in list(futures) if f.done()])
+        for fut in [f for f in list(futures) if f.done()]:
+            with contextlib.suppress(BaseException):
+                collect(fut)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
