@@ -16,6 +16,13 @@ def _fast_path(argv: list[str]) -> int | None:
         return 0
     if len(argv) >= 2 and argv[0] == "hook":
         return run_hook_command(argv[1], argv[2:])
+    if argv and argv[0] == "status":
+        from gitmodel.cli.status_view import parse_fast_status, run_status
+
+        parsed = parse_fast_status(argv)
+        if parsed is not None:
+            paths, as_json, check = parsed
+            return run_status(paths, as_json=as_json, check=check)
     return None
 
 
@@ -43,15 +50,16 @@ def _debug_requested(argv: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     args = list(sys.argv[1:] if argv is None else argv)
-    code = _fast_path(args)
-    if code is not None:
-        sys.exit(code)
     from gitmodel.errors import EXIT_INTERRUPTED, GitModelError
 
     try:
-        from gitmodel.cli.app import run
+        fast = _fast_path(args)
+        if fast is None:
+            from gitmodel.cli.app import run
 
-        code = run(args)
+            code = run(args)
+        else:
+            code = fast
     except GitModelError as exc:
         if _debug_requested(args):
             raise

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gitmodel.cli.output import human_size, info, out, print_json, progress, warn
+from gitmodel.cli.output import human_size, info, print_json, progress, warn
 from gitmodel.errors import EXIT_CHECK_FAILED
 
 if TYPE_CHECKING:
@@ -133,35 +133,9 @@ def status(
 
     Example:  gitmodel status --check   (in CI: fails when a model was not added)
     """
-    from gitmodel.services.status import is_dirty
-    from gitmodel.services.status import status as do_status
+    from gitmodel.cli.status_view import run_status
 
-    ws = _workspace()
-    results = do_status(ws, paths or [])
-    if as_json:
-        print_json([r.to_json() for r in results])
-    elif not results:
-        info("No models tracked yet (track one with: gitmodel add PATH)")
-    else:
-        for r in results:
-            label = ", ".join(r.states)
-            line = f"{label:>14}  {ws.display(r.model)}"
-            if r.detail:
-                line += f"  ({r.detail})"
-            out.print(line, markup=False, style=None if r.clean else "yellow")
-        dirty = [r for r in results if not r.clean]
-        if dirty:
-            if any("modified" in r.states for r in dirty):
-                info(
-                    "Keep changes with: gitmodel add PATH; discard them with: "
-                    "gitmodel checkout --force PATH"
-                )
-            if any("missing" in r.states for r in dirty):
-                info("Restore missing models with: gitmodel checkout")
-            if any("not in cache" in r.states for r in dirty):
-                info("Fetch objects not in the cache with: gitmodel pull")
-    if check and is_dirty(results):
-        raise typer.Exit(EXIT_CHECK_FAILED)
+    raise typer.Exit(run_status(paths or [], as_json=as_json, check=check))
 
 
 def _is_registry_reference(ws: Workspace, arg: str) -> bool:
