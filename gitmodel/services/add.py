@@ -25,8 +25,9 @@ from gitmodel.services.workspace import Workspace
 from gitmodel.storage import manifests
 from gitmodel.storage.state import FileRow, Row
 
-# Small files: thread pool hides syscall latency; large ones are hashed with threads.
-_SMALL_FILE_JOBS = max(4, 2 * (os.cpu_count() or 1))
+# Small files: the work is file-system latency (cold reads, creates, renames), not CPU,
+# so more threads than cores keep the disk busy; large ones are hashed with threads.
+_SMALL_FILE_JOBS = max(8, 8 * (os.cpu_count() or 1))
 
 
 @dataclass

@@ -96,7 +96,8 @@ def _dir_status(ws: Workspace, t: Tracked, pointer: Pointer) -> ModelStatus:
     states = []
     if changed or missing_inside:
         states.append(MODIFIED)
-    absent = [e.oid for e in manifest.entries if not ws.cache.has(pointer.algo, e.oid)]
+    needed = {e.oid for e in manifest.entries}
+    absent = needed - ws.cache.present(pointer.algo, needed)
     if absent:
         states.append(NOT_IN_CACHE)
     detail = None

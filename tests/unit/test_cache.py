@@ -90,6 +90,7 @@ def fail_copy_after_some_bytes(monkeypatch: pytest.MonkeyPatch, error: OSError) 
         raise error
 
     monkeypatch.setattr(cache_mod, "copy_and_hash", failing)
+    monkeypatch.setattr(cache_mod, "_SMALL_OBJECT", -1)  # take the streaming path
 
 
 # ---------------------------------------------------------------- layout
@@ -259,6 +260,34 @@ def test_add_file_whose_read_fails_mid_way_leaves_no_object_and_no_temp_file(
     assert temp_files(cache) == []
 
 
+@pytest.mark.parametrize("errno_value", [errno.ENOSPC, errno.EIO])
+def test_small_file_write_failure_leaves_no_object_and_no_temp_file(
+    cache: Cache, source: Path, monkeypatch: pytest.MonkeyPatch, errno_value: int
+) -> None:
+    real_write = os.write
+
+    def failing_write(fd: int, data: Any) -> int:
+        real_write(fd, bytes(data[:100]))
+        raise OSError(errno_value, os.strerror(errno_value))
+
+    monkeypatch.setattr(os, "write", failing_write)
+    with pytest.raises(GitModelError, match=r"nothing was changed|error"):
+        cache.add_file(source, ALGO)
+    monkeypatch.undo()
+    assert all_objects(cache) == []
+    assert temp_files(cache) == []
+
+
+def test_small_file_already_in_the_cache_is_not_written_again(
+    cache: Cache, source: Path
+) -> None:
+    cache.add_file(source, ALGO)
+    before = cache.path(ALGO, OID).stat()
+    assert cache.add_file(source, ALGO) == (OID, len(DATA))
+    after = cache.path(ALGO, OID).stat()
+    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+
+
 def test_add_file_of_a_missing_file_is_an_error_not_a_traceback(
     cache: Cache, tmp_path: Path
 ) -> None:
@@ -305,6 +334,7 @@ def test_no_space_left_for_the_temp_file_is_one_clear_error(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(tempfile, "mkstemp", no_space)
+    monkeypatch.setattr(cache_mod, "_SMALL_OBJECT", -1)  # the streaming path's temp file
     with pytest.raises(GitModelError, match="no space left on device"):
         cache.add_file(source, ALGO)
     assert all_objects(cache) == []
