@@ -278,9 +278,7 @@ def test_small_file_write_failure_leaves_no_object_and_no_temp_file(
     assert temp_files(cache) == []
 
 
-def test_small_file_already_in_the_cache_is_not_written_again(
-    cache: Cache, source: Path
-) -> None:
+def test_small_file_already_in_the_cache_is_not_written_again(cache: Cache, source: Path) -> None:
     cache.add_file(source, ALGO)
     before = cache.path(ALGO, OID).stat()
     assert cache.add_file(source, ALGO) == (OID, len(DATA))
