@@ -30,6 +30,7 @@ WORKSPACE_TMP_MARK = ".gitmodel-tmp-"
 _PARALLEL_VERIFY_MIN = 32 * 1024 * 1024
 _KERNEL_CHUNK = 64 * 1024 * 1024
 _OWN_WRITE_AGE_NS = 2_000_000_000  # beyond state.RACY_NS
+_RETIRE_MIN = 256 * 1024 * 1024  # replaced files this large are deleted in the background
 _SMALL_OBJECT = 1024 * 1024  # files up to this size are read whole
 _TMP_NAMES = itertools.count()
 _LIST_MIN = 256  # from this many objects, list prefix directories rather than stat each
@@ -98,25 +99,51 @@ def _kernel_copy(src: Path, dst_fd: int, size: int, progress: Progress) -> None:
                     progress(len(chunk))
 
 
-def _copy_verified(src: Path, dst_fd: int, algo: str, progress: Progress) -> str:
-    """Copy an object into ``dst_fd`` and return the hash of the bytes copied from.
+def _copy_verified(
+    src: Path, dst_fd: int, algo: str, progress: Progress, dst: Path | None = None
+) -> str:
+    """Copy an object into ``dst_fd`` and return the hash of the bytes copied.
 
-    Large objects: the kernel copies while blake3 hashes the (immutable, read-only)
-    source on the other core, so a verified restore costs about what ``cp`` costs.
+    Large objects: the kernel copies (copy_file_range, as cp does), then the copy, now in
+    the page cache, is hashed from ``dst``. Hashing the source at the same time raced
+    the copy for a cold disk and was much slower than a cp.
     """
     size = src.stat().st_size
-    if size < _PARALLEL_VERIFY_MIN or not hasattr(os, "copy_file_range"):
+    if dst is None or size < _PARALLEL_VERIFY_MIN or not hasattr(os, "copy_file_range"):
         with open(src, "rb") as fin, open(dst_fd, "wb", closefd=False) as fout:
             return copy_and_hash(fin, fout, algo, size_hint=size, progress=progress)[0]
-    from concurrent.futures import ThreadPoolExecutor
+    _kernel_copy(src, dst_fd, size, progress)
+    return hash_file(dst, algo)[0]
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gitmodel-copy") as pool:
-        copying = pool.submit(_kernel_copy, src, dst_fd, size, progress)
-        try:
-            got = hash_file(src, algo)[0]
-        finally:
-            copying.result()
-    return got
+
+def _retire(dest: Path) -> None:
+    """Move a large file about to be replaced out of the way and delete it in a detached
+    process: freeing GiBs of blocks (with online discard, seconds) need not hold up a
+    checkout, as git gc --auto does not hold up a commit. Small files, or a failure to
+    spawn, are left to the ordinary replace."""
+    try:
+        st = dest.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode) or st.st_size < _RETIRE_MIN or st.st_nlink > 1:
+        return
+    trash = dest.with_name(f".{dest.name[:60]}{WORKSPACE_TMP_MARK}old-{os.getpid()}")
+    try:
+        os.replace(dest, trash)
+    except OSError:
+        return
+    try:
+        import subprocess
+
+        subprocess.Popen(
+            ["rm", "-f", "--", str(trash)],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        trash.unlink(missing_ok=True)
 
 
 class Cache:
@@ -234,9 +261,10 @@ class Cache:
     ) -> tuple[str, int]:
         """Copy a file into the cache and hash it; its bytes come off the disk once.
 
-        Large files: the kernel copies (copy_file_range, as cp does) while blake3 hashes
-        the same, now page-cached, bytes on the other core, so an add costs about a cp.
-        The caller checks the file did not change meanwhile (size and mtime).
+        Large files: the kernel copies (copy_file_range, as cp does), then blake3 hashes
+        the copy from the page cache, so the oid names exactly the bytes the cache holds
+        and an add costs about a cp plus a hash. The caller checks the file did not
+        change meanwhile (size and mtime).
         """
         try:
             small = os.stat(src).st_size <= _SMALL_OBJECT
@@ -246,7 +274,7 @@ class Cache:
             return self._add_small(Path(src), algo, progress)
         try:
             with self._temp() as (fout, tmp):
-                oid = _copy_verified(Path(src), fout.fileno(), algo, progress)
+                oid = _copy_verified(Path(src), fout.fileno(), algo, progress, tmp)
                 size = os.fstat(fout.fileno()).st_size
                 self._commit(tmp, fout, algo, oid, self.fsync if fsync is None else fsync)
         except OSError as exc:
@@ -405,7 +433,7 @@ class Cache:
                     break
                 if strategy == "copy":
                     used = "copy"
-                    got = _copy_verified(src, fd, algo, progress)
+                    got = _copy_verified(src, fd, algo, progress, tmp)
                     self._verify_or_quarantine(algo, oid, got, dest)
                     break
                 if strategy in ("hardlink", "symlink"):
@@ -439,6 +467,7 @@ class Cache:
                 # trust the memo instead of re-hashing; any later write gets a newer mtime.
                 past = time.time_ns() - _OWN_WRITE_AGE_NS
                 os.utime(tmp, ns=(past, past))
+            _retire(dest)
             os.replace(tmp, dest)
         except OSError as exc:
             raise disk_error(exc, str(dest)) from None

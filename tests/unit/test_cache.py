@@ -555,3 +555,22 @@ def test_no_space_left_for_the_workspace_temp_file_is_one_clear_error(
     monkeypatch.setattr(tempfile, "mkstemp", no_space)
     with pytest.raises(GitModelError, match="no space left on device"):
         cache.materialize(ALGO, OID, tmp_path / "m.bin", ("copy",))
+
+
+def test_replacing_a_large_file_retires_the_old_one_in_the_background(
+    cache: Cache, source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setattr(cache_mod, "_RETIRE_MIN", 1)
+    cache.add_file(source, ALGO)
+    work = tmp_path / "work"
+    work.mkdir()
+    dest = work / "model.bin"
+    dest.write_bytes(b"the old, large version")
+    cache.materialize(ALGO, OID, dest, ("copy",))
+    assert dest.read_bytes() == DATA
+    deadline = time.monotonic() + 10
+    while [p for p in work.iterdir() if p != dest] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p.name for p in work.iterdir()] == ["model.bin"]
