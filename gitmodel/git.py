@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -256,9 +256,6 @@ class Git:
             path = self.text("rev-parse", "--path-format=absolute", "--git-path", "hooks")
             self._hooks_dir = Path(path.strip())
         return self._hooks_dir
-
-    def iter_lines(self, *args: str) -> Iterator[str]:
-        yield from self.text(*args).splitlines()
 
     # --- registry tags ------------------------------------------------------------
     # The registry reads every tag in ONE for-each-ref call (GTO's per-tag calls are

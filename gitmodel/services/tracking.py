@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitmodel.errors import GitModelError, PointerError, UnsafePathError, UsageError
+from gitmodel.errors import PointerError, UnsafePathError, UsageError
 from gitmodel.hashing import hash_file
 from gitmodel.pointer import SUFFIX, Pointer, parse_pointer
 from gitmodel.services.workspace import Workspace
@@ -143,12 +143,3 @@ def check_trackable(ws: Workspace, rel: str) -> Path:
     if rel.split("/")[0] == ".git":
         raise UsageError(f"{shown} is inside .git")
     return path
-
-
-def dir_entries_by_rel(files: list[ScannedFile]) -> dict[str, ScannedFile]:
-    return {f.rel: f for f in files}
-
-
-def ensure(condition: bool, message: str) -> None:
-    if not condition:
-        raise GitModelError(message)
