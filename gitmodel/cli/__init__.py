@@ -16,6 +16,12 @@ def _fast_path(argv: list[str]) -> int | None:
         return 0
     if len(argv) >= 2 and argv[0] == "hook":
         return run_hook_command(argv[1], argv[2:])
+    if argv == ["checkout"]:
+        from gitmodel.cli.status_view import all_clean
+
+        if all_clean():
+            return 0  # nothing to restore: what the full command would do, minus its imports
+        return None
     if argv and argv[0] == "status":
         from gitmodel.cli.status_view import parse_fast_status, run_status
 

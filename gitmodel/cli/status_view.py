@@ -54,6 +54,17 @@ def run_status(paths: list[str], *, as_json: bool = False, check: bool = False) 
     return EXIT_CHECK_FAILED if check and is_dirty(results) else EXIT_OK
 
 
+def all_clean() -> bool:
+    """True when every tracked model matches its pointer and is in the cache, so a plain
+    ``gitmodel checkout`` (typically right after ``git checkout``, whose hook already
+    restored the binaries) has nothing to do and can skip the CLI framework."""
+    from gitmodel.services.status import is_dirty, status
+    from gitmodel.services.workspace import Workspace
+
+    results = status(Workspace.open(), [])
+    return bool(results) and not is_dirty(results)
+
+
 def parse_fast_status(argv: list[str]) -> tuple[list[str], bool, bool] | None:
     """``status [--json] [--check] [PATH...]`` -> (paths, json, check); anything else
     (help, global options, unknown flags) is left to the full CLI."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,9 @@ from gitmodel.storage.state import FileRow, Row
 
 # Small files: the work is file-system latency (cold reads, creates, renames), not CPU,
 # so more threads than cores keep the disk busy; large ones are hashed with threads.
-_SMALL_FILE_JOBS = max(8, 8 * (os.cpu_count() or 1))
+_SMALL_FILE_JOBS = max(16, 16 * (os.cpu_count() or 1))
+_SMALL_FILE = 1024 * 1024  # read whole (as cache.add_small does); larger: add_file
+_CHUNK_MAX = 256
 
 
 @dataclass
@@ -141,31 +144,63 @@ def _add_file(
     return oid, size, (rel, st, ws.algo, oid)
 
 
+def _chunks(items: list[ScannedFile], jobs: int) -> list[list[ScannedFile]]:
+    """Batches for the workers: few enough that per-task overhead vanishes, many enough
+    that every worker stays busy and progress moves."""
+    size = max(1, min(_CHUNK_MAX, len(items) // (jobs * 4) or 1))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _cache_files(
+    ws: Workspace, files: list[ScannedFile], progress: Progress
+) -> Iterator[tuple[ScannedFile, str]]:
+    """Put the files of a directory into the cache: small ones by a pool of threads in
+    batches (their cost is file-system latency, so more threads than cores keep the
+    disk busy), large ones one at a time (each is hashed by several threads already)."""
+    cache, algo = ws.cache, ws.algo
+    small = [f for f in files if f.st.st_size <= _SMALL_FILE]
+    large = [f for f in files if f.st.st_size > _SMALL_FILE]
+
+    def batch(chunk: list[ScannedFile]) -> tuple[list[ScannedFile], list[str]]:
+        return chunk, [cache.add_small(f.path, algo)[0] for f in chunk]
+
+    if small:
+        jobs = min(_SMALL_FILE_JOBS, max(1, len(small) // 8))
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for chunk, oids in pool.map(batch, _chunks(small, jobs)):
+                yield from zip(chunk, oids, strict=True)
+                progress.advance(sum(f.st.st_size for f in chunk))
+                progress.file_done(len(chunk))
+    for f in large:
+        oid, _ = cache.add_file(Path(f.path), algo, fsync=False, progress=progress.advance)
+        yield f, oid
+        progress.file_done()
+
+
 def _add_dir(ws: Workspace, rel: str, path: Path, progress: Progress) -> tuple[str, int, int]:
     files = scan_dir(ws, path)
     known = ws.state.lookup_prefix(rel + "/")
     algo = ws.algo
     todo: list[ScannedFile] = []
     entries: dict[str, Entry] = {}
+    trusted: list[tuple[ScannedFile, str]] = []
     for f in files:
         oid = ws.state.trusted(known.get(f"{rel}/{f.rel}"), f.st, algo)
-        if oid is not None and ws.cache.has(algo, oid):
+        if oid is None:
+            todo.append(f)
+        else:
+            trusted.append((f, oid))
+    cached = ws.cache.present(algo, {oid for _, oid in trusted})  # one listing, not a stat each
+    for f, oid in trusted:
+        if oid in cached:
             entries[f.rel] = Entry(f.rel, oid, f.st.st_size, f.executable)
         else:
             todo.append(f)
     progress.start(f"adding {ws.display(rel)}", sum(f.st.st_size for f in todo), len(todo))
-
-    def one(f: ScannedFile) -> tuple[ScannedFile, str]:
-        oid, _ = ws.cache.add_file(Path(f.path), algo, fsync=False)
-        return f, oid
-
     recorded = []
-    with ThreadPoolExecutor(max_workers=_SMALL_FILE_JOBS) as pool:
-        for f, oid in pool.map(one, todo):
-            entries[f.rel] = Entry(f.rel, oid, f.st.st_size, f.executable)
-            recorded.append((f"{rel}/{f.rel}", f.st, algo, oid))
-            progress.advance(f.st.st_size)
-            progress.file_done()
+    for f, oid in _cache_files(ws, todo, progress):
+        entries[f.rel] = Entry(f.rel, oid, f.st.st_size, f.executable)
+        recorded.append((f"{rel}/{f.rel}", f.st, algo, oid))
     if todo:
         ws.cache.sync()  # one flush for the batch, before any pointer names these objects
     ws.state.record(recorded)

@@ -130,3 +130,34 @@ def test_status_json_imports_no_heavy_library(
     assert proc.returncode == 0, proc.stderr
     for package in (*HEAVY, *CLI_FRAMEWORK):
         assert imported(modules, package) == [], package
+
+
+def test_checkout_with_nothing_to_restore_skips_the_cli_framework(
+    repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """`git checkout v1 && gitmodel checkout`: the hook restored already, so the plain
+    command only confirms it, without loading typer or rich."""
+    root, env = repo
+    proc, modules = run_probe(["checkout"], root, env, tmp_path / "modules.json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert "gitmodel.services.status" in modules
+    for package in (*HEAVY, *CLI_FRAMEWORK):
+        assert imported(modules, package) == [], package
+
+
+def test_checkout_with_a_missing_model_takes_the_full_path(
+    repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    root, env = repo
+    data = (root / "small.bin").read_bytes()
+    (root / "small.bin").unlink()
+    try:
+        proc, modules = run_probe(["checkout"], root, env, tmp_path / "modules.json")
+        assert proc.returncode == 0, proc.stderr
+        assert "restored small.bin" in proc.stdout + proc.stderr
+        assert (root / "small.bin").read_bytes() == data
+        assert imported(modules, "typer")  # the real command did the work
+    finally:
+        if not (root / "small.bin").exists():
+            (root / "small.bin").write_bytes(data)
