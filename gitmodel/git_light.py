@@ -1,0 +1,140 @@
+"""Git for the hooks' fast path: run one ``git`` command through ``os.posix_spawn``.
+
+Every ``git commit`` and ``git push`` starts a hook, and most of them have nothing to
+do. ``git.py`` imports subprocess, pathlib and typing (~15 ms, a third of a hook's
+budget), so the questions a hook asks before it knows there is work are asked here,
+importing nothing beyond ``os`` (and ``select`` when git is fed input). A failed
+command is not interpreted here: the caller hands over to ``git.py``, which runs it
+again and reports the error as it always did. Everything else uses ``git.py``.
+"""
+
+from __future__ import annotations
+
+import os
+
+_READ = 1 << 16
+
+
+def _env() -> dict[str, str]:
+    # As git.py: keep what git set for the hook (GIT_DIR, GIT_INDEX_FILE...), never
+    # let a pager or a credential prompt block.
+    env = dict(os.environ)
+    env.setdefault("GIT_PAGER", "cat")
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    return env
+
+
+def run(args: list[str], cwd: str | None = None, input: bytes | None = None) -> tuple[int, bytes]:
+    """``git ARGS`` (in ``cwd``, through ``git -C``): its exit code and stdout.
+
+    stderr is discarded. FileNotFoundError when git is not on PATH.
+    """
+    argv = ["git", "-C", cwd, *args] if cwd else ["git", *args]
+    out_r, out_w = os.pipe()  # not inheritable: only the dup2'd ends reach git
+    in_r = in_w = -1
+    actions: list[tuple[object, ...]] = [
+        (os.POSIX_SPAWN_DUP2, out_w, 1),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+    ]
+    try:
+        if input is not None:
+            in_r, in_w = os.pipe()
+            actions.append((os.POSIX_SPAWN_DUP2, in_r, 0))
+        pid = os.posix_spawnp("git", argv, _env(), file_actions=actions)
+    except BaseException:
+        for fd in (out_r, out_w, in_r, in_w):
+            if fd >= 0:
+                os.close(fd)
+        raise
+    os.close(out_w)
+    if in_r >= 0:
+        os.close(in_r)
+    try:
+        out = _exchange(out_r, in_w, input) if input is not None else _read_all(out_r)
+    finally:
+        _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    try:
+        while chunk := os.read(fd, _READ):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _exchange(out_r: int, in_w: int, data: bytes) -> bytes:
+    """Write ``data`` to git's stdin while reading its stdout (either pipe may fill)."""
+    import select
+
+    chunks = []
+    view = memoryview(data)
+    poller = select.poll()
+    poller.register(out_r, select.POLLIN)
+    if view:
+        os.set_blocking(in_w, False)
+        poller.register(in_w, select.POLLOUT)
+    else:
+        os.close(in_w)
+        in_w = -1
+    try:
+        while out_r >= 0:
+            for fd, _ in poller.poll():
+                if fd == out_r:
+                    chunk = os.read(out_r, _READ)
+                    if chunk:
+                        chunks.append(chunk)
+                        continue
+                    poller.unregister(out_r)
+                    os.close(out_r)
+                    out_r = -1
+                elif fd == in_w:
+                    try:
+                        view = view[os.write(in_w, view[:_READ]) :]
+                    except BlockingIOError:
+                        continue
+                    except BrokenPipeError:  # git stopped reading: its exit code says why
+                        view = view[:0]
+                    if not view:
+                        poller.unregister(in_w)
+                        os.close(in_w)
+                        in_w = -1
+    finally:
+        for fd in (out_r, in_w):
+            if fd >= 0:
+                os.close(fd)
+    return b"".join(chunks)
+
+
+# --- the output of the few commands the hooks ask ------------------------------------
+
+
+def parse_raw(out: bytes) -> list[tuple[str, str, str, str]]:
+    """``git diff/log --raw -z --no-abbrev`` output: (new mode, new blob, status letter,
+    path) per change (``--no-renames``: one path each)."""
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    changes = []
+    i = 0
+    while i < len(fields) - 1:
+        meta = fields[i].strip()
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        parts = meta[1:].split()
+        changes.append((parts[1], parts[3], parts[4][:1], fields[i + 1]))
+        i += 2
+    return changes
+
+
+def parse_sizes(out: bytes) -> dict[str, int]:
+    """``git cat-file --batch-check='%(objectname) %(objectsize)'`` output: sha -> size
+    (objects git reports missing are left out)."""
+    sizes = {}
+    for line in out.decode().splitlines():
+        sha, _, size = line.partition(" ")
+        if size.isdigit():
+            sizes[sha] = int(size)
+    return sizes
