@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,6 +229,8 @@ def parse_pointer(text: str | bytes, source: str = "<pointer>") -> Pointer:
 
 def _parse_toml(text: str, source: str) -> Pointer:
     """``parse_pointer`` for any TOML layout: tomllib, then every check with its line."""
+    import tomllib  # ~10 ms to import; canonical text never needs it
+
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as exc:

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitmodel.git import Git
 from gitmodel.git_light import parse_sizes
+
+if TYPE_CHECKING:
+    from gitmodel.config import Config
 
 SUFFIX = ".gitmodel"  # as in gitmodel.pointer
 
 
 def _say(message: str) -> None:
     sys.stderr.write(f"gitmodel: {message}\n")
+
+
+def _load_config(git: Git) -> Config:
+    """As ``load_config``, without importing tomllib when the files are plain TOML."""
+    from gitmodel.config import load_config, quick_config
+
+    quick = quick_config(str(git.root), str(git.git_dir))
+    return quick if quick is not None else load_config(git.root, git.git_dir)
 
 
 class RawChange(NamedTuple):
@@ -54,9 +65,7 @@ def pre_commit(git: Git, staged: Sequence[tuple[str, str, str, str]]) -> int:
         return 0
     pointers = [c for c in changes if c.path.endswith(SUFFIX)]
     others = [c for c in changes if not c.path.endswith(SUFFIX)]
-    from gitmodel.config import load_config
-
-    config = load_config(git.root, git.git_dir)
+    config = _load_config(git)
     problems: list[str] = []
     sizes = _blob_sizes(git, [c.new_blob for c in others])
     limit = config.max_size
@@ -79,13 +88,12 @@ def pre_commit(git: Git, staged: Sequence[tuple[str, str, str, str]]) -> int:
 
 
 def _check_staged_pointers(git: Git, pointers: list[RawChange]) -> list[str]:
-    from gitmodel.config import load_config
     from gitmodel.errors import GitModelError
     from gitmodel.pointer import parse_pointer
     from gitmodel.services.status import MODIFIED, NOT_IN_CACHE, status
     from gitmodel.services.workspace import Workspace
 
-    ws = Workspace(git=git, config=load_config(git.root, git.git_dir), cwd=git.root)
+    ws = Workspace(git=git, config=_load_config(git), cwd=git.root)
     problems = []
     blobs = git.read_blobs(c.new_blob for c in pointers)
     models = []
@@ -127,12 +135,11 @@ def pre_push(git: Git, blobs: list[tuple[str, str]]) -> int:
     """Upload the objects the pushed pointers (path, blob) need to the default remote."""
     if not blobs:
         return 0
-    from gitmodel.config import load_config
     from gitmodel.errors import GitModelError
     from gitmodel.services.objects import PointerSet, add_pointer_blobs, needed_objects
     from gitmodel.services.workspace import Workspace
 
-    ws = Workspace(git=git, config=load_config(git.root, git.git_dir), cwd=git.root)
+    ws = Workspace(git=git, config=_load_config(git), cwd=git.root)
     pointers = PointerSet()
     add_pointer_blobs(ws, "pushed", blobs, pointers)
     for warning in pointers.warnings:
@@ -163,13 +170,12 @@ def pre_push(git: Git, blobs: list[tuple[str, str]]) -> int:
 def restore_after(git: Git, changed: list[str] | None) -> int:
     """Restore the binaries of the ``changed`` pointer paths (None: of every tracked
     model); never clobber a modified binary."""
-    from gitmodel.config import load_config
     from gitmodel.errors import GitModelError
     from gitmodel.services.checkout import FAILED, RESTORED, checkout
     from gitmodel.services.workspace import Workspace
 
     try:
-        ws = Workspace(git=git, config=load_config(git.root, git.git_dir), cwd=git.root)
+        ws = Workspace(git=git, config=_load_config(git), cwd=git.root)
         models = [p[: -len(SUFFIX)] for p in changed] if changed is not None else []
         results = checkout(ws, models, fetch_missing=ws.config.auto_fetch)
     except GitModelError as exc:

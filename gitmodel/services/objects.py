@@ -11,7 +11,6 @@ from gitmodel.errors import GitModelError
 from gitmodel.pointer import Pointer, parse_pointer
 from gitmodel.services.tracking import tracked_models
 from gitmodel.services.workspace import Workspace
-from gitmodel.storage import manifests
 
 ObjectKey = tuple[str, str]  # (algo, oid)
 
@@ -94,6 +93,8 @@ def needed_objects(
             if warnings is not None:
                 warnings.append(f"{source}: directory manifest {pointer.oid[:12]} not in cache")
             continue
+        from gitmodel.storage import manifests  # json and the manifest parser: dirs only
+
         try:
             manifest = manifests.load(ws.cache, pointer.algo, pointer.oid, source)
         except GitModelError as exc:
