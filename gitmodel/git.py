@@ -52,6 +52,15 @@ def run_git(
     return proc
 
 
+def is_blob(blob: str, data: bytes) -> bool:
+    """True when ``data`` is the content of the Git blob ``blob`` (a SHA-1 or, in a
+    SHA-256 repository, a SHA-256 object id)."""
+    import hashlib
+
+    algo = {40: hashlib.sha1, 64: hashlib.sha256}.get(len(blob))
+    return algo is not None and algo(b"blob %d\0%b" % (len(data), data)).hexdigest() == blob
+
+
 class TreeEntry(NamedTuple):
     path: str
     blob: str
