@@ -29,6 +29,35 @@ def run(args: list[str], cwd: str | None = None, input: bytes | None = None) -> 
 
     stderr is discarded. FileNotFoundError when git is not on PATH.
     """
+    return start(args, cwd, input).finish()
+
+
+class Running:
+    """A git command ``start`` started; ``finish`` collects it."""
+
+    __slots__ = ("_in_w", "_input", "_out_r", "_pid", "_result")
+
+    def __init__(self, pid: int, out_r: int, in_w: int, input: bytes | None) -> None:
+        self._pid, self._out_r, self._in_w, self._input = pid, out_r, in_w, input
+        self._result: tuple[int, bytes] | None = None
+
+    def finish(self) -> tuple[int, bytes]:
+        """Wait for git: its exit code and stdout (again on every later call)."""
+        if self._result is None:
+            try:
+                if self._input is None:
+                    out = _read_all(self._out_r)
+                else:
+                    out = _exchange(self._out_r, self._in_w, self._input)
+            finally:
+                _, status = os.waitpid(self._pid, 0)
+            self._result = os.waitstatus_to_exitcode(status), out
+        return self._result
+
+
+def start(args: list[str], cwd: str | None = None, input: bytes | None = None) -> Running:
+    """Start ``git ARGS`` as ``run`` does, without waiting: a hook can ask two questions
+    at once. Call ``finish`` on the result, always (it reaps the process)."""
     argv = ["git", "-C", cwd, *args] if cwd else ["git", *args]
     out_r, out_w = os.pipe()  # not inheritable: only the dup2'd ends reach git
     in_r = in_w = -1
@@ -49,11 +78,7 @@ def run(args: list[str], cwd: str | None = None, input: bytes | None = None) -> 
     os.close(out_w)
     if in_r >= 0:
         os.close(in_r)
-    try:
-        out = _exchange(out_r, in_w, input) if input is not None else _read_all(out_r)
-    finally:
-        _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), out
+    return Running(pid, out_r, in_w, input)
 
 
 def _read_all(fd: int) -> bytes:

@@ -89,13 +89,34 @@ def run_hook(name: str, args: Sequence[str], stdin: bytes | None = None) -> int:
     """Entry point of ``gitmodel hook NAME ARGS`` (stdin already read for push/rewrite)."""
     if name not in (*HOOKS, "restore"):
         raise UsageError(f"unknown hook {name!r}; one of {', '.join(HOOKS)}")
+    # pre-commit's first question does not depend on rev-parse's answers: ask both at
+    # once, as a hook waits for every git it runs. The answer counts only if nothing
+    # could have changed it (see pre_commit).
+    staged = None
+    if name == "pre-commit":
+        try:  # --no-optional-locks: never contend with a foreign hook's `git add`
+            staged = git_light.start(["--no-optional-locks", *_STAGED])
+        except FileNotFoundError:  # no git: Repo.discover says so
+            staged = None  # (not contextlib.suppress: importing contextlib costs ~1 ms)
+    try:
+        return _run_hook(name, args, stdin, staged)
+    finally:
+        if staged is not None:
+            staged.finish()
+
+
+def _run_hook(
+    name: str, args: Sequence[str], stdin: bytes | None, staged: git_light.Running | None
+) -> int:
     repo = Repo.discover()
     if repo is None:
         return 0  # not in a work tree (e.g. a bare repo): nothing for us to do
     if name in HOOKS:
         code = _run_chained(repo.hooks_dir, name, args, stdin)
-        if code != 0:
-            return code
+        if code is not None:
+            if code != 0:
+                return code
+            staged = None  # the foreign hook may have staged files: ask again
     if os.environ.get("GITMODEL_SKIP_HOOKS") == "1":
         return 0
     if not os.path.isfile(os.path.join(repo.root, CONFIG_FILE)):
@@ -103,17 +124,18 @@ def run_hook(name: str, args: Sequence[str], stdin: bytes | None = None) -> int:
     if name == "restore" or (name == "pre-push" and not stdin and "PRE_COMMIT" in os.environ):
         name, args, stdin = _from_pre_commit_framework(repo, name, args, stdin)
     if name == "pre-commit":
-        return pre_commit(repo)
+        return pre_commit(repo, staged)
     if name == "pre-push":
         return pre_push(repo, args, stdin or b"")
     return restore_after(repo, name, args, stdin or b"")
 
 
-def _run_chained(hooks_dir: str, name: str, args: Sequence[str], stdin: bytes | None) -> int:
-    """Run the foreign hook kept beside ours, with the same arguments and input."""
+def _run_chained(hooks_dir: str, name: str, args: Sequence[str], stdin: bytes | None) -> int | None:
+    """Run the foreign hook kept beside ours, with the same arguments and input; its
+    exit code, or None when there is none."""
     chained = os.path.join(hooks_dir, name + CHAINED_SUFFIX)
     if not os.path.isfile(chained) or not os.access(chained, os.X_OK):
-        return 0
+        return None
     import subprocess
 
     return subprocess.run([chained, *args], input=stdin, check=False).returncode
@@ -147,9 +169,19 @@ def _from_pre_commit_framework(
 # --- pre-commit ------------------------------------------------------------------------
 
 
-def pre_commit(repo: Repo) -> int:
-    """Block commits whose pointers are unsound or that stage a large binary directly."""
-    out = repo.output("diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev")
+_STAGED = ("diff", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev")
+
+
+def pre_commit(repo: Repo, staged: git_light.Running | None = None) -> int:
+    """Block commits whose pointers are unsound or that stage a large binary directly.
+
+    ``staged``: the staged changes asked for before ``repo`` was known, in the current
+    directory; used only when that is the root (where git runs hooks), so that the
+    answer is the one asked there.
+    """
+    code, out = staged.finish() if staged is not None else (1, b"")
+    if code != 0 or os.getcwd() != repo.root:
+        out = repo.output(*_STAGED)
     changes = [c for c in git_light.parse_raw(out) if c[2] in "AMT" and c[0] in _REGULAR]
     if not changes:
         return 0

@@ -138,6 +138,30 @@ def test_husky_style_foreign_hook_keeps_running(gm_repo: Path, run: Runner) -> N
     assert not (hooks / "pre-commit.pre-gitmodel").exists()
 
 
+def test_files_a_foreign_hook_stages_are_checked_too(gm_repo: Path, run: Runner) -> None:
+    # lint-staged and formatters stage files from the hook gitmodel chains to.
+    hooks = gm_repo / ".git" / "hooks"
+    (hooks / "pre-commit").unlink()
+    write(gm_repo / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    foreign = "#!/bin/sh\ngit add weights.bin\n"
+    (hooks / "pre-commit").write_text(foreign)
+    (hooks / "pre-commit").chmod(0o755)
+    run("gitmodel", "hooks", "install")
+    write(gm_repo / "notes.txt", b"text")
+    run("git", "add", "notes.txt")
+    result = run("git", "commit", "-qm", "notes", check=False)
+    assert result.returncode != 0
+    assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+
+
+def test_pre_commit_by_hand_from_a_subdirectory(gm_repo: Path, run: Runner) -> None:
+    write(gm_repo / "sub" / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    run("git", "add", "sub/weights.bin")
+    result = run("gitmodel", "hook", "pre-commit", cwd=gm_repo / "sub", check=False)
+    assert result.returncode == 1
+    assert "sub/weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+
+
 def _modules_after_hook(
     repo: Path, env: dict[str, str], name: str, args: list[str], stdin: str = ""
 ) -> set[str]:

@@ -119,3 +119,11 @@ def test_parse_raw_skips_what_is_not_a_change_record() -> None:
 def test_parse_sizes_reads_batch_check_output_and_skips_missing_objects() -> None:
     out = f"{'a' * 40} 12\n{'b' * 40} missing\n{'c' * 40} 0\n".encode()
     assert git_light.parse_sizes(out) == {"a" * 40: 12, "c" * 40: 0}
+
+
+def test_two_commands_run_at_once_and_finish_is_idempotent(repo: Path) -> None:
+    first = git_light.start(["rev-parse", "--git-dir"], cwd=str(repo))
+    second = git_light.start(["cat-file", "--batch-check"], cwd=str(repo), input=b"HEAD\n")
+    assert second.finish() == (0, b"HEAD missing\n")
+    assert first.finish() == (0, b".git\n")
+    assert first.finish() == (0, b".git\n")
