@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 _READ = 1 << 16
+_PIPE_BUF = 512  # POSIX's least PIPE_BUF: a write this small into an empty pipe never blocks
 
 
 def _env() -> dict[str, str]:
@@ -78,7 +79,21 @@ def start(args: list[str], cwd: str | None = None, input: bytes | None = None) -
     os.close(out_w)
     if in_r >= 0:
         os.close(in_r)
+    if input is not None and len(input) <= _PIPE_BUF:
+        _write_all(in_w, input)  # an empty pipe takes it at once: no need to poll
+        in_w, input = -1, None
     return Running(pid, out_r, in_w, input)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except BrokenPipeError:  # git stopped reading: its exit code says why
+        pass
+    finally:
+        os.close(fd)
 
 
 def _read_all(fd: int) -> bytes:

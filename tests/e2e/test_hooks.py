@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import Runner, write
 
 HEAVY = ("typer", "rich", "git", "pyarrow", "fsspec")
@@ -150,6 +152,20 @@ def test_files_a_foreign_hook_stages_are_checked_too(gm_repo: Path, run: Runner)
     write(gm_repo / "notes.txt", b"text")
     run("git", "add", "notes.txt")
     result = run("git", "commit", "-qm", "notes", check=False)
+    assert result.returncode != 0
+    assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+
+
+@pytest.mark.parametrize("how", [["-a"], ["--", "weights.bin"]])
+def test_commit_all_and_commit_of_paths_are_checked(
+    gm_repo: Path, run: Runner, how: list[str]
+) -> None:
+    # git runs the hook on a temporary index (GIT_INDEX_FILE) for these.
+    write(gm_repo / "weights.bin", b"\0" * 100)
+    run("git", "add", "weights.bin")
+    run("git", "commit", "-qm", "small", "--no-verify")
+    write(gm_repo / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    result = run("git", "commit", "-qm", "big", *how, check=False)
     assert result.returncode != 0
     assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
 
