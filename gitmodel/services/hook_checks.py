@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from gitmodel.git import Git
 from gitmodel.git_light import parse_sizes
+from gitmodel.services.hook_run import looks_binary
 
 if TYPE_CHECKING:
     from gitmodel.config import Config
@@ -33,15 +34,6 @@ class RawChange(NamedTuple):
     new_blob: str
     status: str
     path: str
-
-
-def _looks_binary(git: Git, path: str) -> bool:
-    """Git's own heuristic: a NUL byte in the first 8000 bytes."""
-    try:
-        with open(git.root / path, "rb") as fh:
-            return b"\0" in fh.read(8000)
-    except OSError:
-        return True
 
 
 def _blob_sizes(git: Git, blobs: list[str]) -> dict[str, int]:
@@ -71,7 +63,7 @@ def pre_commit(git: Git, staged: Sequence[tuple[str, str, str, str]]) -> int:
     limit = config.max_size
     for c in others:
         size = sizes.get(c.new_blob, 0)
-        if size > limit and _looks_binary(git, c.path):
+        if size > limit and looks_binary(str(git.root / c.path)):
             problems.append(
                 f"{c.path}: a {size / 1048576:.1f} MiB binary is staged directly into Git "
                 f"(limit hooks.max_size = {limit / 1048576:.1f} MiB); "

@@ -192,20 +192,41 @@ def pre_commit(repo: Repo, staged: git_light.Running | None = None) -> int:
     return check_staged(repo.full_git(), changes)
 
 
+def looks_binary(path: str) -> bool:
+    """Git's own heuristic: a NUL byte in the first 8000 bytes (an unreadable file
+    counts as binary)."""
+    try:
+        with open(path, "rb") as fh:
+            return b"\0" in fh.read(8000)
+    except OSError:
+        return True
+
+
+# Up to this many staged files, reading their first bytes is cheaper than asking git
+# for their sizes; above it, git is asked for every size (as hook_checks does).
+_SCREEN_MAX = 32
+
+
 def _none_too_large(repo: Repo, changes: list[tuple[str, str, str, str]]) -> bool:
-    """True when no staged file is over ``hooks.max_size``; False also when unsure."""
+    """True when no staged file is a binary over ``hooks.max_size`` (the files
+    pre-commit refuses); False also when unsure."""
     from gitmodel.config import quick_config
 
     config = quick_config(repo.root, repo.git_dir)
     if config is None:
         return False
-    blobs = "".join(f"{blob}\n" for _, blob, _, _ in changes).encode()
+    suspects = changes
+    if len(changes) <= _SCREEN_MAX:  # a text file may be of any size: no need to ask
+        suspects = [c for c in changes if looks_binary(os.path.join(repo.root, c[3]))]
+        if not suspects:
+            return True
+    blobs = "".join(f"{blob}\n" for _, blob, _, _ in suspects).encode()
     code, out = repo.git("cat-file", "--batch-check=%(objectname) %(objectsize)", input=blobs)
     if code != 0:
         return False
     sizes = git_light.parse_sizes(out)
     limit = config.max_size
-    return all(sizes.get(blob, 0) <= limit for _, blob, _, _ in changes)
+    return all(sizes.get(blob, 0) <= limit for _, blob, _, _ in suspects)
 
 
 # --- pre-push --------------------------------------------------------------------------

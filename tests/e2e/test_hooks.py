@@ -170,6 +170,19 @@ def test_commit_all_and_commit_of_paths_are_checked(
     assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
 
 
+def test_a_large_binary_among_many_staged_files_is_blocked(gm_repo: Path, run: Runner) -> None:
+    # Past a few dozen files the hook asks git for every size instead of reading heads.
+    for i in range(40):
+        write(gm_repo / "src" / f"f{i}.py", b"print(1)\n")
+    run("git", "add", "src")
+    write(gm_repo / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    run("git", "add", "weights.bin")
+    result = run("git", "commit", "-qm", "many", check=False)
+    assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+    run("git", "rm", "-q", "--cached", "weights.bin")
+    run("git", "commit", "-qm", "many small files")
+
+
 def test_pre_commit_by_hand_from_a_subdirectory(gm_repo: Path, run: Runner) -> None:
     write(gm_repo / "sub" / "weights.bin", b"\0" * (11 * 1024 * 1024))
     run("git", "add", "sub/weights.bin")
