@@ -4,8 +4,8 @@ checkout`` (the installed shims call it; DESIGN §4).
 Every commit and push pays for this module, and most of them have nothing for gitmodel
 to do. So it answers the common cases itself -- nothing relevant staged, nothing over
 ``hooks.max_size``, no pointer in the pushed commits, no pointer changed by a checkout
--- importing no more than ``os``, ``sys``, ``gitmodel.git_light`` and
-``gitmodel.config`` (DESIGN §4: a hook's fast path costs < 50 ms). When there is real
+-- importing only ``os`` and gitmodel's ``git_light``, ``config``, ``plain_toml`` and
+``errors`` (DESIGN §4: a hook's fast path costs < 50 ms). When there is real
 work, or anything it does not fully understand (a git command that failed, a config
 beyond plain TOML), it hands over to ``services.hook_checks``, which works through
 ``git.py`` and reports every error as it always did.
