@@ -1,5 +1,6 @@
 """Configuration: ``.gitmodel.toml`` (committed) merged with ``$GIT_DIR/gitmodel/config.toml``
-(local, never committed; its values win). Standard library only.
+(local, never committed; its values win). Standard library only, and cheap to import:
+the pre-commit hook reads the config on every commit (see ``quick_config``).
 
 Committed file, every key optional::
 
@@ -21,12 +22,15 @@ Committed file, every key optional::
 
 from __future__ import annotations
 
+import os
 import re
-import tomllib
-from pathlib import Path
-from typing import Any
 
 from gitmodel.errors import ConfigError
+
+TYPE_CHECKING = False  # typing, pathlib and tomllib cost ~20 ms to import together
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 CONFIG_FILE = ".gitmodel.toml"
 LOCAL_CONFIG_FILE = "config.toml"  # inside $GIT_DIR/gitmodel/
@@ -184,6 +188,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Read one TOML file; a missing file is empty, a malformed one a ConfigError."""
+    import tomllib
+
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
@@ -206,4 +212,42 @@ def load_config(repo_root: Path, git_dir: Path | None = None) -> Config:
     # Fail early and clearly on the values every command depends on.
     config.hash_algorithm  # noqa: B018
     config.link_strategies  # noqa: B018
+    return config
+
+
+# The hash names ``quick_config`` accepts without importing gitmodel.hashing (hashlib
+# costs ~4 ms); tests/unit/test_config.py checks they are hashing.ALGORITHMS.
+QUICK_HASHES = ("blake3", "sha256", "md5")
+
+
+def quick_config(repo_root: str, git_dir: str) -> Config | None:
+    """What ``load_config`` returns, for the hooks' fast path: read without tomllib
+    when both files are plain TOML (``gitmodel.plain_toml``) and every value
+    ``load_config`` checks is valid, ``hooks.max_size`` included. None otherwise: the
+    caller then uses ``load_config``, which reads any TOML and reports every error."""
+    from gitmodel.plain_toml import loads
+
+    local_path = os.path.join(git_dir, "gitmodel", LOCAL_CONFIG_FILE)
+    found = []
+    for path in (os.path.join(repo_root, CONFIG_FILE), local_path):
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read().decode("utf-8")
+        except FileNotFoundError:
+            text = ""
+        except (OSError, UnicodeDecodeError):
+            return None
+        data = loads(text)
+        if data is None:
+            return None
+        found.append(data)
+    committed, local = found
+    config = Config(data=_merge(committed, local), local=local, local_source=local_path)
+    if config.get("hash", QUICK_HASHES[0]) not in QUICK_HASHES:
+        return None
+    try:
+        config.link_strategies  # noqa: B018
+        config.max_size  # noqa: B018
+    except ConfigError:
+        return None
     return config

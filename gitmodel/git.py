@@ -52,6 +52,15 @@ def run_git(
     return proc
 
 
+def is_blob(blob: str, data: bytes) -> bool:
+    """True when ``data`` is the content of the Git blob ``blob`` (a SHA-1 or, in a
+    SHA-256 repository, a SHA-256 object id)."""
+    import hashlib
+
+    algo = {40: hashlib.sha1, 64: hashlib.sha256}.get(len(blob))
+    return algo is not None and algo(b"blob %d\0%b" % (len(data), data)).hexdigest() == blob
+
+
 class TreeEntry(NamedTuple):
     path: str
     blob: str
@@ -60,11 +69,13 @@ class TreeEntry(NamedTuple):
 class Git:
     """One Git work tree."""
 
-    def __init__(self, root: Path, git_dir: Path, common_dir: Path) -> None:
+    def __init__(
+        self, root: Path, git_dir: Path, common_dir: Path, hooks_dir: Path | None = None
+    ) -> None:
         self.root = root
         self.git_dir = git_dir
         self.common_dir = common_dir
-        self._hooks_dir: Path | None = None
+        self._hooks_dir = hooks_dir
 
     @classmethod
     def discover(cls, cwd: str | os.PathLike[str] | None = None) -> Git:
@@ -91,9 +102,7 @@ class Git:
                 f"{where} is not inside a Git work tree", fix="git init && gitmodel init"
             )
         root, git_dir, common_dir, hooks = (Path(line) for line in lines)
-        git = cls(root, git_dir, common_dir)
-        git._hooks_dir = hooks  # one rev-parse answers both: the hooks' fast path counts
-        return git
+        return cls(root, git_dir, common_dir, hooks)  # one rev-parse answers both
 
     # --- plumbing --------------------------------------------------------------
 

@@ -35,7 +35,7 @@ def _fast_path(argv: list[str]) -> int | None:
 def run_hook_command(name: str, args: list[str]) -> int:
     """``gitmodel hook NAME ARGS``, as the installed shims call it: no typer, no rich."""
     from gitmodel.errors import EXIT_INTERRUPTED, GitModelError
-    from gitmodel.services.hooks import STDIN_HOOKS, run_hook
+    from gitmodel.services.hook_run import STDIN_HOOKS, run_hook
 
     stdin = sys.stdin.buffer.read() if name in STDIN_HOOKS and not sys.stdin.isatty() else None
     try:

@@ -1,21 +1,32 @@
-"""The work behind each hook, reached only once ``services.hooks`` found something to do
-(or needs to look closer). Each function returns the hook's exit code."""
+"""The work behind each hook, reached only once ``services.hook_run`` found something to
+do (or needs to look closer). Each function returns the hook's exit code."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gitmodel.git import Git
+from gitmodel.git_light import parse_sizes
+from gitmodel.services.hook_run import looks_binary
 
-ZERO = "0" * 40
-SUFFIX = ".gitmodel"  # as in gitmodel.pointer, which the fast path does not import
-_REGULAR = ("100644", "100755")
+if TYPE_CHECKING:
+    from gitmodel.config import Config
+
+SUFFIX = ".gitmodel"  # as in gitmodel.pointer
 
 
 def _say(message: str) -> None:
     sys.stderr.write(f"gitmodel: {message}\n")
+
+
+def _load_config(git: Git) -> Config:
+    """As ``load_config``, without importing tomllib when the files are plain TOML."""
+    from gitmodel.config import load_config, quick_config
+
+    quick = quick_config(str(git.root), str(git.git_dir))
+    return quick if quick is not None else load_config(git.root, git.git_dir)
 
 
 class RawChange(NamedTuple):
@@ -23,32 +34,6 @@ class RawChange(NamedTuple):
     new_blob: str
     status: str
     path: str
-
-
-def _raw_changes(git: Git, *args: str) -> list[RawChange]:
-    """Parse ``git diff/log --raw -z`` output."""
-    out = git.run(*args, "--raw", "-z", "--no-renames", "--no-abbrev")
-    fields = out.decode("utf-8", "surrogateescape").split("\0")
-    changes = []
-    i = 0
-    while i < len(fields) - 1:
-        meta = fields[i].strip()
-        if not meta.startswith(":"):
-            i += 1
-            continue
-        parts = meta[1:].split()
-        changes.append(RawChange(parts[1], parts[3], parts[4][:1], fields[i + 1]))
-        i += 2
-    return changes
-
-
-def _looks_binary(git: Git, path: str) -> bool:
-    """Git's own heuristic: a NUL byte in the first 8000 bytes."""
-    try:
-        with open(git.root / path, "rb") as fh:
-            return b"\0" in fh.read(8000)
-    except OSError:
-        return True
 
 
 def _blob_sizes(git: Git, blobs: list[str]) -> dict[str, int]:
@@ -59,34 +44,26 @@ def _blob_sizes(git: Git, blobs: list[str]) -> dict[str, int]:
         "--batch-check=%(objectname) %(objectsize)",
         input=("\n".join(blobs) + "\n").encode(),
     )
-    sizes = {}
-    for line in out.decode().splitlines():
-        sha, _, size = line.partition(" ")
-        if size.isdigit():
-            sizes[sha] = int(size)
-    return sizes
+    return parse_sizes(out)
 
 
-def pre_commit(git: Git) -> int:
-    """Block commits whose pointers are unsound or that stage a large binary directly."""
-    changes = [
-        c
-        for c in _raw_changes(git, "diff", "--cached")
-        if c.status in "AMT" and c.new_mode in _REGULAR
-    ]
+def pre_commit(git: Git, staged: Sequence[tuple[str, str, str, str]]) -> int:
+    """Block commits whose pointers are unsound or that stage a large binary directly.
+
+    ``staged``: the added or modified regular files, as ``git_light.parse_raw`` gives them.
+    """
+    changes = [RawChange(*c) for c in staged]
     if not changes:
         return 0
     pointers = [c for c in changes if c.path.endswith(SUFFIX)]
     others = [c for c in changes if not c.path.endswith(SUFFIX)]
-    from gitmodel.config import load_config
-
-    config = load_config(git.root, git.git_dir)
+    config = _load_config(git)
     problems: list[str] = []
     sizes = _blob_sizes(git, [c.new_blob for c in others])
     limit = config.max_size
     for c in others:
         size = sizes.get(c.new_blob, 0)
-        if size > limit and _looks_binary(git, c.path):
+        if size > limit and looks_binary(str(git.root / c.path)):
             problems.append(
                 f"{c.path}: a {size / 1048576:.1f} MiB binary is staged directly into Git "
                 f"(limit hooks.max_size = {limit / 1048576:.1f} MiB); "
@@ -103,13 +80,12 @@ def pre_commit(git: Git) -> int:
 
 
 def _check_staged_pointers(git: Git, pointers: list[RawChange]) -> list[str]:
-    from gitmodel.config import load_config
     from gitmodel.errors import GitModelError
     from gitmodel.pointer import parse_pointer
     from gitmodel.services.status import MODIFIED, NOT_IN_CACHE, status
     from gitmodel.services.workspace import Workspace
 
-    ws = Workspace(git=git, config=load_config(git.root, git.git_dir), cwd=git.root)
+    ws = Workspace(git=git, config=_load_config(git), cwd=git.root)
     problems = []
     blobs = git.read_blobs(c.new_blob for c in pointers)
     models = []
@@ -147,39 +123,15 @@ def _check_staged_pointers(git: Git, pointers: list[RawChange]) -> list[str]:
 # --- pre-push ------------------------------------------------------------------------
 
 
-def _pushed_pointer_blobs(git: Git, remote: str, stdin: bytes) -> list[tuple[str, str]]:
-    """(path, blob) of every pointer version introduced by the commits being pushed."""
-    revs: list[str] = []
-    for line in stdin.decode("utf-8", "replace").splitlines():
-        parts = line.split()
-        if len(parts) != 4 or parts[1] == ZERO:
-            continue  # a deletion pushes no objects
-        local_sha, remote_sha = parts[1], parts[3]
-        if remote_sha != ZERO and git.object_exists(remote_sha):
-            revs += [local_sha, f"^{remote_sha}"]
-        else:
-            revs += [local_sha, "--not", f"--remotes={remote}", "--not"]
-    if not revs:
-        return []
-    found: dict[str, str] = {}
-    for c in _raw_changes(git, "log", "--format=", *revs):
-        if c.path.endswith(SUFFIX) and c.new_mode in _REGULAR:
-            found.setdefault(c.new_blob, c.path)
-    return [(path, blob) for blob, path in found.items()]
-
-
-def pre_push(git: Git, args: Sequence[str], stdin: bytes) -> int:
-    """Upload the objects of the commits being pushed to the default remote."""
-    remote_name = args[0] if args else "origin"
-    blobs = _pushed_pointer_blobs(git, remote_name, stdin)
+def pre_push(git: Git, blobs: list[tuple[str, str]]) -> int:
+    """Upload the objects the pushed pointers (path, blob) need to the default remote."""
     if not blobs:
         return 0
-    from gitmodel.config import load_config
     from gitmodel.errors import GitModelError
     from gitmodel.services.objects import PointerSet, add_pointer_blobs, needed_objects
     from gitmodel.services.workspace import Workspace
 
-    ws = Workspace(git=git, config=load_config(git.root, git.git_dir), cwd=git.root)
+    ws = Workspace(git=git, config=_load_config(git), cwd=git.root)
     pointers = PointerSet()
     add_pointer_blobs(ws, "pushed", blobs, pointers)
     for warning in pointers.warnings:
@@ -207,48 +159,15 @@ def pre_push(git: Git, args: Sequence[str], stdin: bytes) -> int:
 # --- post-checkout / post-merge / post-rewrite -----------------------------------------
 
 
-def _changed_pointer_paths(
-    git: Git, name: str, args: Sequence[str], stdin: bytes
-) -> list[str] | None:
-    """Pointer paths that may need restoring; None means: check every tracked model."""
-
-    def diff(old: str, new: str) -> list[str]:
-        out = git.run("diff", "--name-only", "-z", "--no-renames", old, new, "--", "*.gitmodel")
-        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
-
-    if name == "post-checkout" and len(args) >= 3 and args[2] == "1":
-        old, new = args[0], args[1]
-        if old == new:
-            return []
-        if old == ZERO or not git.object_exists(old):
-            return None
-        return diff(old, new)
-    if name == "post-merge" and git.object_exists("ORIG_HEAD"):
-        return diff("ORIG_HEAD", "HEAD")
-    if name == "post-rewrite":
-        first = stdin.decode("utf-8", "replace").split()
-        old = first[0] if first else "ORIG_HEAD"
-        if args and args[0] == "rebase" and git.object_exists("ORIG_HEAD"):
-            old = "ORIG_HEAD"
-        if git.object_exists(old):
-            return diff(old, "HEAD")
-    return None
-
-
-def restore_after(git: Git, name: str, args: Sequence[str], stdin: bytes) -> int:
-    """Restore binaries whose pointers changed; never clobber a modified binary."""
-    changed = _changed_pointer_paths(git, name, args, stdin)
-    if changed is not None:
-        changed = [p for p in changed if (git.root / p).is_file()]
-        if not changed:
-            return 0
-    from gitmodel.config import load_config
+def restore_after(git: Git, changed: list[str] | None) -> int:
+    """Restore the binaries of the ``changed`` pointer paths (None: of every tracked
+    model); never clobber a modified binary."""
     from gitmodel.errors import GitModelError
     from gitmodel.services.checkout import FAILED, RESTORED, checkout
     from gitmodel.services.workspace import Workspace
 
     try:
-        ws = Workspace(git=git, config=load_config(git.root, git.git_dir), cwd=git.root)
+        ws = Workspace(git=git, config=_load_config(git), cwd=git.root)
         models = [p[: -len(SUFFIX)] for p in changed] if changed is not None else []
         results = checkout(ws, models, fetch_missing=ws.config.auto_fetch)
     except GitModelError as exc:

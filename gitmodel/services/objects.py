@@ -8,10 +8,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from gitmodel.errors import GitModelError
+from gitmodel.git import is_blob
 from gitmodel.pointer import Pointer, parse_pointer
 from gitmodel.services.tracking import tracked_models
 from gitmodel.services.workspace import Workspace
-from gitmodel.storage import manifests
 
 ObjectKey = tuple[str, str]  # (algo, oid)
 
@@ -43,11 +43,27 @@ def workspace_pointers(ws: Workspace, into: PointerSet | None = None) -> Pointer
     return result
 
 
+def read_pointer_blobs(ws: Workspace, blobs: Iterable[str]) -> dict[str, bytes]:
+    """Texts of pointer blobs, as ``Git.read_blobs``: those read before from the state
+    db (each checked against its blob id), the others from Git, then remembered.
+
+    The pointers of a long history are read again by every pre-push of a new branch,
+    gc and push/fetch of history; Git reads them as one loose object file each."""
+    wanted = list(dict.fromkeys(blobs))
+    found = {b: t for b, t in ws.state.pointer_texts(wanted).items() if is_blob(b, t)}
+    missing = [b for b in wanted if b not in found]
+    if missing:
+        read = ws.git.read_blobs(missing)
+        ws.state.remember_pointer_texts(read)
+        found.update(read)
+    return found
+
+
 def add_pointer_blobs(
     ws: Workspace, label: str, entries: Iterable[tuple[str, str]], result: PointerSet
 ) -> None:
     items = list(entries)
-    blobs = ws.git.read_blobs(blob for _, blob in items)
+    blobs = read_pointer_blobs(ws, (blob for _, blob in items))
     for path, blob in items:
         data = blobs.get(blob)
         if data is None:
@@ -94,6 +110,8 @@ def needed_objects(
             if warnings is not None:
                 warnings.append(f"{source}: directory manifest {pointer.oid[:12]} not in cache")
             continue
+        from gitmodel.storage import manifests  # json and the manifest parser: dirs only
+
         try:
             manifest = manifests.load(ws.cache, pointer.algo, pointer.oid, source)
         except GitModelError as exc:

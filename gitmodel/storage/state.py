@@ -4,6 +4,9 @@
   hashed twice.
 - ``remote_objects``: (remote, algo, oid) known present, so pushing objects that a
   remote already has costs no network round trip per object.
+- ``pointer_texts``: Git blob id -> the pointer text it holds, so scanning the pointers
+  of many commits (pre-push, gc, push/fetch of history) reads each version from Git
+  once. A blob id names its content for ever; readers still check it (``git.is_blob``).
 
 It is only a memo: losing it costs time, never correctness. An entry whose file was
 modified within ``RACY_NS`` of being recorded is not trusted (the "racy git"
@@ -16,7 +19,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -37,7 +40,13 @@ CREATE TABLE IF NOT EXISTS remote_objects (
     oid TEXT NOT NULL,
     PRIMARY KEY (remote, algo, oid)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pointer_texts (
+    blob TEXT PRIMARY KEY,
+    text BLOB NOT NULL
+) WITHOUT ROWID;
 """
+# Pointer texts longer than this are not remembered (gitmodel writes them under 1 KiB).
+POINTER_TEXT_MAX = 4096
 
 T = TypeVar("T")
 Row = tuple[int, int, int, str, str, int]  # inode, mtime_ns, size, algo, oid, recorded_ns
@@ -224,3 +233,27 @@ class StateDB:
                 "DELETE FROM remote_objects WHERE remote = ? AND algo = ? AND oid = ?",
                 [(remote, algo, oid) for oid in oids],
             )
+
+    # --- pointer texts ------------------------------------------------------------
+
+    def pointer_texts(self, blobs: list[str]) -> dict[str, bytes]:
+        """Remembered texts of the Git blobs ``blobs`` (check them with ``git.is_blob``)."""
+
+        def work(conn: sqlite3.Connection) -> dict[str, bytes]:
+            found: dict[str, bytes] = {}
+            for i in range(0, len(blobs), 500):
+                chunk = blobs[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for blob, text in conn.execute(
+                    f"SELECT blob, text FROM pointer_texts WHERE blob IN ({marks})", chunk
+                ):
+                    found[blob] = bytes(text)
+            return found
+
+        return self._safely(work, {}) if blobs else {}
+
+    def remember_pointer_texts(self, texts: Mapping[str, bytes]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO pointer_texts VALUES (?,?)",
+            [(blob, text) for blob, text in texts.items() if len(text) <= POINTER_TEXT_MAX],
+        )

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import Runner, write
 
 HEAVY = ("typer", "rich", "git", "pyarrow", "fsspec")
@@ -138,6 +140,57 @@ def test_husky_style_foreign_hook_keeps_running(gm_repo: Path, run: Runner) -> N
     assert not (hooks / "pre-commit.pre-gitmodel").exists()
 
 
+def test_files_a_foreign_hook_stages_are_checked_too(gm_repo: Path, run: Runner) -> None:
+    # lint-staged and formatters stage files from the hook gitmodel chains to.
+    hooks = gm_repo / ".git" / "hooks"
+    (hooks / "pre-commit").unlink()
+    write(gm_repo / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    foreign = "#!/bin/sh\ngit add weights.bin\n"
+    (hooks / "pre-commit").write_text(foreign)
+    (hooks / "pre-commit").chmod(0o755)
+    run("gitmodel", "hooks", "install")
+    write(gm_repo / "notes.txt", b"text")
+    run("git", "add", "notes.txt")
+    result = run("git", "commit", "-qm", "notes", check=False)
+    assert result.returncode != 0
+    assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+
+
+@pytest.mark.parametrize("how", [["-a"], ["--", "weights.bin"]])
+def test_commit_all_and_commit_of_paths_are_checked(
+    gm_repo: Path, run: Runner, how: list[str]
+) -> None:
+    # git runs the hook on a temporary index (GIT_INDEX_FILE) for these.
+    write(gm_repo / "weights.bin", b"\0" * 100)
+    run("git", "add", "weights.bin")
+    run("git", "commit", "-qm", "small", "--no-verify")
+    write(gm_repo / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    result = run("git", "commit", "-qm", "big", *how, check=False)
+    assert result.returncode != 0
+    assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+
+
+def test_a_large_binary_among_many_staged_files_is_blocked(gm_repo: Path, run: Runner) -> None:
+    # Past a few dozen files the hook asks git for every size instead of reading heads.
+    for i in range(40):
+        write(gm_repo / "src" / f"f{i}.py", b"print(1)\n")
+    run("git", "add", "src")
+    write(gm_repo / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    run("git", "add", "weights.bin")
+    result = run("git", "commit", "-qm", "many", check=False)
+    assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+    run("git", "rm", "-q", "--cached", "weights.bin")
+    run("git", "commit", "-qm", "many small files")
+
+
+def test_pre_commit_by_hand_from_a_subdirectory(gm_repo: Path, run: Runner) -> None:
+    write(gm_repo / "sub" / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    run("git", "add", "sub/weights.bin")
+    result = run("gitmodel", "hook", "pre-commit", cwd=gm_repo / "sub", check=False)
+    assert result.returncode == 1
+    assert "sub/weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+
+
 def _modules_after_hook(
     repo: Path, env: dict[str, str], name: str, args: list[str], stdin: str = ""
 ) -> set[str]:
@@ -146,7 +199,7 @@ def _modules_after_hook(
         "from gitmodel.cli import run_hook_command\n"
         f"rc = run_hook_command({name!r}, {args!r})\n"
         "print(rc)\n"
-        "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))\n"
+        "print(' '.join(sorted(sys.modules)))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code],
@@ -162,6 +215,10 @@ def _modules_after_hook(
     return set(modules.split())
 
 
+def _top_level(modules: set[str]) -> set[str]:
+    return {m.split(".")[0] for m in modules}
+
+
 def test_hook_fast_paths_import_nothing_heavy(gm_repo: Path, run: Runner, env) -> None:
     _commit_model(run, gm_repo, b"m" * 1000, "model")
     head = run("git", "rev-parse", "HEAD").stdout.strip()
@@ -174,5 +231,108 @@ def test_hook_fast_paths_import_nothing_heavy(gm_repo: Path, run: Runner, env) -
         ("post-merge", ["0"], ""),
     ]
     for name, args, stdin in cases:
-        loaded = _modules_after_hook(gm_repo, env, name, args, stdin)
+        loaded = _top_level(_modules_after_hook(gm_repo, env, name, args, stdin))
         assert not loaded & set(HEAVY), (name, loaded & set(HEAVY))
+
+
+# What the common cases may not import: each costs milliseconds of every commit and push
+# (DESIGN §4), and the work modules behind them far more.
+SLOW_STDLIB = ("pathlib", "subprocess", "typing", "tomllib", "hashlib", "sqlite3", "dataclasses")
+WORK_MODULES = ("gitmodel.git", "gitmodel.services.hook_checks", "gitmodel.services.workspace")
+
+
+def test_common_hook_cases_import_only_the_lean_modules(gm_repo: Path, run: Runner, env) -> None:
+    _commit_model(run, gm_repo, b"m" * 1000, "model")
+    first = run("git", "rev-parse", "HEAD").stdout.strip()
+    write(gm_repo / "notes.txt", b"a text file")
+    run("git", "add", "notes.txt")
+    run("git", "commit", "-qm", "notes")
+    head = run("git", "rev-parse", "HEAD").stdout.strip()
+    run("git", "update-ref", "ORIG_HEAD", first)
+    write(gm_repo / "notes.txt", b"staged, small, text")
+    run("git", "add", "notes.txt")
+    cases = [
+        ("pre-commit", [], ""),  # a small text file staged: config and size read
+        ("post-checkout", [head, head, "1"], ""),  # same commit
+        ("post-checkout", [first, head, "1"], ""),  # no pointer changed in between
+        ("post-merge", ["0"], ""),  # ORIG_HEAD..HEAD changed no pointer
+        ("post-rewrite", ["amend"], f"{first} {head}\n"),
+        ("pre-push", ["origin", "url"], f"refs/heads/main {head} refs/heads/main {first}\n"),
+    ]
+    for name, args, stdin in cases:
+        loaded = _modules_after_hook(gm_repo, env, name, args, stdin)
+        assert not loaded & {*SLOW_STDLIB, *WORK_MODULES}, (
+            name,
+            args,
+            loaded & {*SLOW_STDLIB, *WORK_MODULES},
+        )
+    run("git", "reset", "-q", "notes.txt")
+    loaded = _modules_after_hook(gm_repo, env, "pre-commit", [])  # nothing staged
+    assert not loaded & {*SLOW_STDLIB, *WORK_MODULES}
+
+
+def test_local_max_size_is_read_on_the_fast_path(gm_repo: Path, run: Runner) -> None:
+    local = gm_repo / ".git" / "gitmodel" / "config.toml"
+    local.write_text('[hooks]\nmax_size = "1KiB"  # a small limit, set locally\n')
+    write(gm_repo / "weights.bin", b"\0" * 2048)
+    run("git", "add", "weights.bin")
+    result = run("git", "commit", "-qm", "raw", check=False)
+    assert result.returncode != 0
+    assert "weights.bin: a 0.0 MiB binary is staged directly into Git" in result.stderr
+    run("git", "rm", "-q", "--cached", "weights.bin")
+    write(gm_repo / "notes.txt", b"text\n" * 500)  # over the limit, but text
+    run("git", "add", "notes.txt")
+    run("git", "commit", "-qm", "text is fine")
+
+
+def test_config_beyond_plain_toml_is_read_as_before(gm_repo: Path, run: Runner) -> None:
+    config = gm_repo / ".gitmodel.toml"
+    config.write_text(config.read_text().replace('max_size = "10MiB"', "max_size = 1_024"))
+    write(gm_repo / "weights.bin", b"\0" * 2048)
+    run("git", "add", "weights.bin")
+    result = run("git", "commit", "-qm", "raw", check=False)
+    assert result.returncode != 0
+    assert "weights.bin: a 0.0 MiB binary is staged directly into Git" in result.stderr
+
+
+def test_a_broken_config_still_stops_a_commit(gm_repo: Path, run: Runner) -> None:
+    (gm_repo / ".gitmodel.toml").write_text("[hooks\n")
+    write(gm_repo / "notes.txt", b"text")
+    run("git", "add", "notes.txt")
+    result = run("git", "commit", "-qm", "notes", check=False)
+    assert result.returncode != 0
+    assert "invalid TOML" in result.stderr
+
+
+def test_hooks_work_in_a_linked_worktree(gm_repo: Path, run: Runner) -> None:
+    _commit_model(run, gm_repo, b"v1" * 1000, "v1")
+    other = gm_repo.parent / "other"
+    run("git", "worktree", "add", "-q", "-b", "other", str(other))
+    assert (other / "model.bin").read_bytes() == b"v1" * 1000  # post-checkout restored it
+    write(other / "weights.bin", b"\0" * (11 * 1024 * 1024))
+    run("git", "add", "weights.bin", cwd=other)
+    result = run("git", "commit", "-qm", "raw", cwd=other, check=False)
+    assert "weights.bin: a 11.0 MiB binary is staged directly into Git" in result.stderr
+    run("git", "rm", "-q", "--cached", "weights.bin", cwd=other)
+    write(other / "notes.txt", b"text")
+    run("git", "add", "notes.txt", cwd=other)
+    run("git", "commit", "-qm", "notes", cwd=other)
+
+
+def test_pre_push_when_the_remote_tip_is_unknown_here(
+    gm_repo: Path, run: Runner, tmp_path: Path
+) -> None:
+    store = tmp_path / "store"
+    run("gitmodel", "remote", "add", "store", str(store), "--default")
+    _commit_model(run, gm_repo, b"pushed" * 1000, "model")
+    head = run("git", "rev-parse", "HEAD").stdout.strip()
+    unknown = "1234567890" * 4
+    result = run(
+        "gitmodel",
+        "hook",
+        "pre-push",
+        "origin",
+        "url",
+        input=f"refs/heads/main {head} refs/heads/main {unknown}\n",
+    )
+    assert "uploaded 1 object(s) to store" in result.stderr

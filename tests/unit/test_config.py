@@ -13,12 +13,15 @@ from gitmodel.config import (
     DEFAULT_MAX_SIZE,
     INITIAL_CONFIG,
     LOCAL_CONFIG_FILE,
+    QUICK_HASHES,
     Config,
     load_config,
     parse_size,
+    quick_config,
     read_toml,
 )
 from gitmodel.errors import ConfigError
+from gitmodel.hashing import ALGORITHMS, DEFAULT_ALGORITHM
 
 
 @pytest.fixture
@@ -238,3 +241,77 @@ def test_parse_size_understands_bytes_and_units(value: object, expected: int) ->
 def test_parse_size_refuses_anything_else_naming_the_key(value: object) -> None:
     with pytest.raises(ConfigError, match=r"^hooks\.max_size: .* is not a size \(examples"):
         parse_size(value, "hooks.max_size")
+
+
+# ---------------------------------------------------------------- quick_config (hooks)
+
+
+def same_config(a: Config, b: Config) -> bool:
+    return (a.data, a.local, a.source, a.local_source) == (
+        b.data,
+        b.local,
+        b.source,
+        b.local_source,
+    )
+
+
+@pytest.mark.parametrize(
+    ("committed", "local"),
+    [
+        (INITIAL_CONFIG.format(hash="blake3"), None),
+        (INITIAL_CONFIG.format(hash="md5"), '[hooks]\nmax_size = "1KiB"\n'),
+        (
+            'hash = "sha256"\n[remotes.origin]\nurl = "s3://b/m"\njobs = 8\n',
+            'default_remote = "origin"\n',
+        ),
+        ("", None),
+        ("# nothing set\n", '[cache]\nlink = "copy"\n'),
+    ],
+)
+def test_quick_config_reads_plain_files_as_load_config_does(
+    repo: tuple[Path, Path], committed: str, local: str | None
+) -> None:
+    root, git_dir = repo
+    write(root, git_dir, committed, local)
+    quick = quick_config(str(root), str(git_dir))
+    assert quick is not None
+    assert same_config(quick, load_config(root, git_dir))
+    assert quick.max_size == load_config(root, git_dir).max_size
+
+
+@pytest.mark.parametrize(
+    ("committed", "local"),
+    [
+        # valid, but beyond plain TOML: load_config reads them
+        ("[hooks]\nmax_size = 1_000\n", None),
+        ("hash = 'sha256'\n", None),
+        (INITIAL_CONFIG.format(hash="blake3"), "[cache]\ndir = '/shared/cache'\n"),
+        # errors load_config reports: quick_config leaves them to it
+        ('hash = "sha1"\n', None),
+        ('[cache]\nlink = ["rsync"]\n', None),
+        ('[hooks]\nmax_size = "big"\n', None),
+        (INITIAL_CONFIG.format(hash="blake3"), 'hash = "SHA256"\n'),
+        ("hash = \n", None),
+        (None, "[cache\n"),
+    ],
+)
+def test_quick_config_leaves_everything_else_to_load_config(
+    repo: tuple[Path, Path], committed: str | None, local: str | None
+) -> None:
+    root, git_dir = repo
+    write(root, git_dir, committed, local)
+    assert quick_config(str(root), str(git_dir)) is None
+
+
+def test_quick_config_leaves_unreadable_files_to_load_config(repo: tuple[Path, Path]) -> None:
+    root, git_dir = repo
+    (root / CONFIG_FILE).write_bytes(b'hash = "\xff"\n')
+    assert quick_config(str(root), str(git_dir)) is None
+    (root / CONFIG_FILE).write_text("")
+    (git_dir / "gitmodel" / LOCAL_CONFIG_FILE).mkdir()
+    assert quick_config(str(root), str(git_dir)) is None
+
+
+def test_quick_hashes_are_the_hash_algorithms() -> None:
+    assert QUICK_HASHES == ALGORITHMS
+    assert QUICK_HASHES[0] == DEFAULT_ALGORITHM

@@ -24,6 +24,7 @@ PURE = frozenset(
         "gitmodel.hashing",
         "gitmodel.tags",
         "gitmodel.config",
+        "gitmodel.plain_toml",
         "gitmodel.errors",
         "gitmodel.metrics",
         "gitmodel.progress",

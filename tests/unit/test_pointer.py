@@ -15,7 +15,10 @@ from gitmodel.hashing import ALGORITHMS, HEX_LENGTH
 from gitmodel.pointer import (
     HEADER,
     MAX_POINTER_BYTES,
+    MetaValue,
     Pointer,
+    _parse_canonical,
+    _parse_toml,
     format_pointer,
     is_pointer_path,
     model_path_for,
@@ -511,3 +514,117 @@ def test_property_mutated_pointers_raise_only_pointer_error(
         parse_pointer(text[:start] + insert + text[end:], SOURCE)
     except PointerError as error:
         assert str(error).startswith(SOURCE)
+
+
+# ---------------------------------------------------------------- the canonical shortcut
+# parse_pointer reads canonical text without tomllib; it must read exactly what tomllib
+# reads, and leave every other text (errors included) to tomllib.
+
+
+def toml_reading(text: str) -> Pointer | None:
+    try:
+        return _parse_toml(text, SOURCE)
+    except PointerError:
+        return None
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(pointers())
+def test_property_the_shortcut_reads_canonical_text_as_tomllib_does(pointer: Pointer) -> None:
+    text = format_pointer(pointer)
+    quick = _parse_canonical(text)
+    assert quick is None or quick == toml_reading(text) == pointer
+
+
+bare = st.text(alphabet="abcXYZ019_-", min_size=1, max_size=8)
+plain_text = st.text(
+    alphabet=st.characters(blacklist_characters='"\\', blacklist_categories=["Cc", "Cs"]),
+    max_size=12,
+)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pointers(),
+    st.dictionaries(bare, st.one_of(plain_text, int64, finite_floats, st.booleans()), max_size=5),
+    st.dictionaries(bare, metric_values, max_size=5),
+)
+def test_property_the_shortcut_takes_every_pointer_with_plain_tables(
+    pointer: Pointer, meta: dict[str, MetaValue], metrics: dict[str, float | int]
+) -> None:
+    plain = Pointer(
+        pointer.oid, pointer.size, pointer.algo, pointer.kind, pointer.files, meta, metrics
+    )
+    assert _parse_canonical(format_pointer(plain)) == plain
+
+
+EDITS = [
+    "",
+    " ",
+    "\t",
+    "\n",
+    "\r",
+    '"',
+    "\\",
+    "#",
+    "=",
+    "[",
+    "]",
+    "0",
+    "1",
+    "-",
+    ".",
+    "e",
+    "x",
+    "é",
+]
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pointers(),
+    st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 2), st.sampled_from(EDITS)),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_property_the_shortcut_never_reads_edited_text_differently(
+    pointer: Pointer, edits: list[tuple[float, int, str]]
+) -> None:
+    text = format_pointer(pointer)
+    for where, remove, insert in edits:
+        at = int(where * len(text))
+        text = text[:at] + insert + text[at + remove :]
+    quick = _parse_canonical(text)
+    if quick is not None:
+        slow = toml_reading(text)
+        # repr, not ==: it tells 1 from 1.0 and -0.0 from 0.0, and NaN equals itself
+        assert repr(quick) == repr(slow), text
+        assert format_pointer(quick) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CANONICAL.replace("size = 52428800", "size   =   52428800   # 50 MiB"),
+        CANONICAL.replace("\n", "\r\n"),
+        CANONICAL + "\n",
+        CANONICAL.replace('framework = "sklearn"', "framework = 'sklearn'"),
+        CANONICAL.replace("accuracy = 0.91", "accuracy = 0.910"),
+        CANONICAL.replace("accuracy = 0.91", "accuracy = 9.1e-1"),
+        CANONICAL.replace("52428800", "52_428_800"),
+        CANONICAL.replace("52428800", "+52428800"),
+        CANONICAL.replace('[meta]\nframework = "sklearn"', '[meta]\n"framework" = "sklearn"'),
+        CANONICAL.replace("version = 1", "version = 2"),
+        CANONICAL.replace("size = 52428800", "size = -1"),
+        CANONICAL.replace("accuracy = 0.91", "accuracy = nan"),
+        CANONICAL.replace("[metrics]", "[extra]"),
+        format_pointer(Pointer(oid=OID, size=1, kind="dir", files=2)).replace(
+            "files = 2", "files = -2"
+        ),
+        format_pointer(Pointer(oid=OID, size=1, meta={"k": 'a"b'})),
+    ],
+)
+def test_the_shortcut_leaves_any_other_text_to_tomllib(text: str) -> None:
+    assert _parse_canonical(text) is None

@@ -235,6 +235,39 @@ def test_two_handles_on_one_db_see_each_others_writes(tmp_path: Path) -> None:
     b.close()
 
 
+# ---------------------------------------------------------------- pointer texts
+
+
+def test_pointer_texts_are_remembered_by_blob_id(db: StateDB) -> None:
+    db.remember_pointer_texts({"1" * 40: b"version = 1\n", "2" * 64: b"other\n"})
+    assert db.pointer_texts(["1" * 40, "2" * 64, "3" * 40]) == {
+        "1" * 40: b"version = 1\n",
+        "2" * 64: b"other\n",
+    }
+
+
+def test_pointer_texts_answer_for_many_blobs_at_once(db: StateDB) -> None:
+    texts = {f"{i:040x}": f"text {i}".encode() for i in range(1200)}
+    db.remember_pointer_texts(texts)
+    assert db.pointer_texts(list(texts)) == texts
+
+
+def test_long_texts_are_not_remembered(db: StateDB) -> None:
+    db.remember_pointer_texts({"1" * 40: b"x" * (state_mod.POINTER_TEXT_MAX + 1)})
+    assert db.pointer_texts(["1" * 40]) == {}
+    assert db.pointer_texts([]) == {}
+
+
+def test_a_state_db_from_before_pointer_texts_gains_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(state_mod.SCHEMA.split("CREATE TABLE IF NOT EXISTS pointer_texts")[0])
+    state = StateDB(path)
+    state.remember_pointer_texts({"1" * 40: b"text"})
+    assert state.pointer_texts(["1" * 40]) == {"1" * 40: b"text"}
+    state.close()
+
+
 # ---------------------------------------------------------------- a corrupt db is thrown away
 
 
