@@ -46,6 +46,7 @@ def main() -> None:
         "PATH": f"{Path(gitmodel).parent}{os.pathsep}{os.environ['PATH']}",
         "CI": "1",
     }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: with bytecode caches
     try:
         for key, value in (
             ("user.name", "bench"),
