@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 from gitmodel.errors import GitError, NotARepositoryError, UsageError
 
 POINTER_PATHSPEC = "*.gitmodel"
-_ZERO_SHA = "0" * 40
 
 
 def _git_env() -> dict[str, str]:
@@ -235,11 +234,6 @@ class Git:
             ).split()
             if t
         ]
-
-    def commits_in_range(self, old: str, new: str) -> list[str]:
-        """Commits in ``old..new`` (all of ``new``'s history when old is the zero sha)."""
-        args = [new] if old == _ZERO_SHA else [new, f"^{old}"]
-        return self.text("rev-list", *args, "--").split()
 
     def stage(self, paths: Iterable[str]) -> None:
         """``git add`` the given paths (pointers and .gitignore files)."""

@@ -16,6 +16,11 @@ _READ = 1 << 16
 _PIPE_BUF = 512  # POSIX's least PIPE_BUF: a write this small into an empty pipe never blocks
 
 
+def is_null_oid(sha: str) -> bool:
+    """Git's "no object" id: 40 zeros, or 64 in a SHA-256 repository."""
+    return len(sha) in (40, 64) and sha.count("0") == len(sha)
+
+
 def _env() -> dict[str, str]:
     # As git.py: keep what git set for the hook (GIT_DIR, GIT_INDEX_FILE...), never
     # let a pager or a credential prompt block.

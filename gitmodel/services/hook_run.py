@@ -247,7 +247,7 @@ def _pushed_pointer_blobs(repo: Repo, remote: str, stdin: bytes) -> list[tuple[s
     pushed: list[tuple[str, str]] = []
     for line in stdin.decode("utf-8", "replace").splitlines():
         parts = line.split()
-        if len(parts) == 4 and parts[1] != ZERO:  # a deletion pushes no objects
+        if len(parts) == 4 and not git_light.is_null_oid(parts[1]):  # a deletion pushes no objects
             pushed.append((parts[1], parts[3]))
     if not pushed:
         return []
@@ -257,7 +257,7 @@ def _pushed_pointer_blobs(repo: Repo, remote: str, stdin: bytes) -> list[tuple[s
         # branch is new), those on no branch of the remote we know of.
         found = []
         for local_sha, remote_sha in pushed:
-            if remote_sha != ZERO and remote_has(remote_sha):
+            if not git_light.is_null_oid(remote_sha) and remote_has(remote_sha):
                 found += [local_sha, f"^{remote_sha}"]
             else:
                 found += [local_sha, "--not", f"--remotes={remote}", "--not"]
@@ -300,7 +300,7 @@ def _changed_pointer_paths(
         old, new = args[0], args[1]
         if old == new:
             return []
-        return None if old == ZERO else _pointers_changed(repo, old, new)
+        return None if git_light.is_null_oid(old) else _pointers_changed(repo, old, new)
     if name == "post-merge":
         return _pointers_changed(repo, "ORIG_HEAD", "HEAD")
     if name == "post-rewrite":

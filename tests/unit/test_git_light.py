@@ -128,3 +128,14 @@ def test_two_commands_run_at_once_and_finish_is_idempotent(repo: Path) -> None:
     assert second.finish() == (0, b"HEAD missing\n")
     assert first.finish() == (0, b".git\n")
     assert first.finish() == (0, b".git\n")
+
+
+def test_null_oids_of_both_hash_functions() -> None:
+    from gitmodel.git_light import is_null_oid
+
+    assert is_null_oid("0" * 40)
+    assert is_null_oid("0" * 64)
+    assert not is_null_oid("0" * 39 + "1")
+    assert not is_null_oid("0" * 63 + "a")
+    assert not is_null_oid("")
+    assert not is_null_oid("0" * 12)
