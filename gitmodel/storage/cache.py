@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import errno
 import itertools
-import mmap
 import os
 import stat
 import tempfile
@@ -22,19 +21,20 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gitmodel.errors import CorruptObjectError, GitModelError, ObjectMissingError
-from gitmodel.hashing import CHUNK_SIZE, copy_and_hash, hash_file, is_valid_oid, new_hasher
+from gitmodel.hashing import copy_and_hash, hash_file, is_valid_oid
 
 TMP_DIR = "tmp"
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
 WORKSPACE_TMP_MARK = ".gitmodel-tmp-"
 _PARALLEL_VERIFY_MIN = 32 * 1024 * 1024
-_KERNEL_CHUNK = 64 * 1024 * 1024
 _OWN_WRITE_AGE_NS = 2_000_000_000  # beyond state.RACY_NS
 _RETIRE_MIN = 256 * 1024 * 1024  # replaced files this large are deleted in the background
 _SMALL_OBJECT = 1024 * 1024  # files up to this size are read whole
 _TMP_NAMES = itertools.count()
 _LIST_MIN = 256  # from this many objects, list prefix directories rather than stat each
+# Errors of the disk being written, whoever's fault the read was.
+_DISK_FULL_OR_LOCKED = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 Progress = Callable[[int], object] | None
 
@@ -88,85 +88,29 @@ def disk_error(exc: OSError, what: str) -> GitModelError:
     return GitModelError(f"cannot write {what}: {reason}; nothing was changed")
 
 
-def _sequential(fd: int) -> None:
-    """Tell the kernel a file will be read front to back (a larger read-ahead, as cp does):
-    cold reads of a large object get markedly faster."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
-
-
-def _kernel_copy_hashed(src: Path, dst_fd: int, size: int, algo: str, progress: Progress) -> str:
-    """Copy inside the kernel (copy_file_range, as cp does) and hash what was copied.
-
-    A second thread hashes each chunk of the copy as soon as it lands, from the page
-    cache (mapped, never read from the disk again), so the copy and the hash overlap and
-    the cost is about that of a cp. Hashing the *source* at the same time raced the
-    copy for a cold disk; hashing the copy does not. Plain reads are the fallback.
-    """
-    import queue
-    import threading
-
-    hasher = new_hasher(algo, size)
-    ranges: queue.SimpleQueue[tuple[int, int] | None] = queue.SimpleQueue()
-    failure: list[BaseException] = []
-
-    def hash_ranges() -> None:
-        while (item := ranges.get()) is not None:
-            if failure:
-                continue  # drain: the copier stops at the next chunk
-            start, end = item
-            try:
-                base = start - start % mmap.ALLOCATIONGRANULARITY
-                with (
-                    mmap.mmap(dst_fd, end - base, offset=base, access=mmap.ACCESS_READ) as m,
-                    memoryview(m) as view,
-                ):
-                    hasher.update(view[start - base :])
-            except BaseException as exc:  # handed to the copying thread
-                failure.append(exc)
-
-    worker = threading.Thread(target=hash_ranges, name="gitmodel-verify", daemon=True)
-    worker.start()
-    offset = 0
-    try:
-        with open(src, "rb") as fin:
-            _sequential(fin.fileno())
-            try:
-                while offset < size and not failure:
-                    n = os.copy_file_range(fin.fileno(), dst_fd, min(size - offset, _KERNEL_CHUNK))
-                    if n == 0:
-                        break
-                    ranges.put((offset, offset + n))
-                    offset += n
-                    if progress is not None:
-                        progress(n)
-            except OSError as exc:
-                if exc.errno not in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-                    raise
-            if offset < size and not failure:  # kernels or filesystems without it
-                fin.seek(offset)
-                os.lseek(dst_fd, offset, os.SEEK_SET)
-                while chunk := fin.read(CHUNK_SIZE):
-                    os.write(dst_fd, chunk)
-                    ranges.put((offset, offset + len(chunk)))
-                    offset += len(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
-    finally:
-        ranges.put(None)
-        worker.join()
-    if failure:
-        raise failure[0]
-    return hasher.hexdigest()
-
-
 def _copy_verified(src: Path, dst_fd: int, algo: str, progress: Progress) -> str:
-    """Copy an object into ``dst_fd`` and return the hash of the bytes copied."""
+    """Copy an object into ``dst_fd`` (open for reading and writing) and return the hash
+    of the bytes copied. Large objects: the kernel copies and the copy is hashed as it
+    lands (``storage.filecopy``), so the hash costs about nothing on top of a cp."""
+    from gitmodel.storage import filecopy
+
     size = src.stat().st_size
-    if size < _PARALLEL_VERIFY_MIN or not hasattr(os, "copy_file_range"):
+    if size < _PARALLEL_VERIFY_MIN:
         with open(src, "rb") as fin, open(dst_fd, "wb", closefd=False) as fout:
             return copy_and_hash(fin, fout, algo, size_hint=size, progress=progress)[0]
-    return _kernel_copy_hashed(src, dst_fd, size, algo, progress)
+    fd = os.open(src, os.O_RDONLY)
+    try:
+        return filecopy.copy_and_hash_file(fd, dst_fd, size, algo, progress)
+    finally:
+        os.close(fd)
+
+
+def _check_copy(got: str, oid: str, source: str) -> None:
+    if got != oid:
+        raise CorruptObjectError(
+            f"object {oid[:12]} from {source} is corrupt (its bytes hash to {got[:12]}); "
+            "nothing was stored"
+        )
 
 
 def _retire(dest: Path) -> None:
@@ -417,6 +361,74 @@ class Cache:
         except OSError as exc:
             raise disk_error(exc, "to the cache") from None
         return oid, size
+
+    def add_copy(
+        self,
+        src_fd: int,
+        algo: str,
+        oid: str,
+        *,
+        source: str,
+        progress: Progress = None,
+    ) -> int:
+        """Copy the open file ``src_fd`` into the cache as object ``oid``; return its size.
+
+        For objects that are local files already (a local-directory remote): the kernel
+        copies and the copy is hashed (``storage.filecopy``). A copy that does not hash
+        to ``oid`` raises CorruptObjectError naming ``source`` and leaves nothing behind.
+        Errors of the cache's disk become one-line errors; others (reading the source)
+        are raised as they are, for the caller to name.
+        """
+        from gitmodel.storage import filecopy
+
+        final = str(self.path(algo, oid))
+        tmp: str | None = None
+        try:
+            size = os.fstat(src_fd).st_size
+            if size <= filecopy.SMALL:
+                # Checked before anything is written: a bad object costs no temp file.
+                data = filecopy.read_whole(src_fd, size)
+                got = filecopy.hash_bytes(data, algo)
+                _check_copy(got, oid, source)
+            fd, tmp = self._new_temp()
+            try:
+                if size <= filecopy.SMALL:
+                    filecopy.write_whole(fd, data)
+                    if progress is not None:
+                        progress(len(data))
+                else:
+                    got = filecopy.copy_and_hash_file(src_fd, fd, size, algo, progress)
+                    _check_copy(got, oid, source)
+                if self.fsync:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.replace(tmp, final)
+            except FileNotFoundError:
+                self._ensure_parent(Path(final))
+                os.replace(tmp, final)
+            tmp = None
+        except OSError as exc:
+            if exc.errno in _DISK_FULL_OR_LOCKED:
+                raise disk_error(exc, "to the cache") from None
+            raise
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+        return size
+
+    def _new_temp(self) -> tuple[int, str]:
+        """A new read-only temp file in the cache, open for reading and writing (the
+        mode applies to later opens only)."""
+        tmp_dir = self.tmp_dir()
+        while True:
+            name = f"{tmp_dir}/obj-{os.getpid()}-{next(_TMP_NAMES)}"
+            try:
+                return os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, READ_ONLY), name
+            except FileExistsError:
+                continue  # left by an earlier process with the same pid
 
     def sync(self) -> None:
         """Make every object written with ``fsync=False`` durable (one syscall), when the
