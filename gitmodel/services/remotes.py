@@ -213,7 +213,7 @@ def modify_remote(
         if not value.isdigit() or int(value) <= 0:
             raise UsageError(f"{key} must be a positive integer")
         parsed = int(value)
-    elif key == "anon" and not unset:
+    elif key in ("anon", "fsync") and not unset:
         parsed = value.lower() in ("1", "true", "yes")
 
     def change(doc: Any) -> None:

@@ -32,9 +32,11 @@ fsspec and the backends are imported on first use, never at import time.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import random
 import re
+import stat
 import tempfile
 import threading
 import time
@@ -53,7 +55,7 @@ from gitmodel.errors import (
     ObjectMissingError,
     RemoteError,
 )
-from gitmodel.hashing import CHUNK_SIZE, is_valid_oid, new_hasher
+from gitmodel.hashing import CHUNK_SIZE, hash_bytes, is_valid_oid, new_hasher
 
 if TYPE_CHECKING:
     from gitmodel.storage.cache import Cache
@@ -66,6 +68,8 @@ TMP_DIR = "tmp"
 # found by listing their 2-hex prefix directories (one call per prefix).
 LIST_THRESHOLD = 16
 LIST_THREADS = 8
+# Default parallel copies to and from a local directory (see Remote.default_jobs).
+LOCAL_JOBS = 4
 # Retries on top of each backend's own: s3fs/botocore, gcsfs and the Azure SDK
 # already retry transient HTTP errors, so one more attempt covers what they do not
 # (e.g. a reset in the middle of a streamed body); the others get three.
@@ -259,12 +263,13 @@ def parse_location(
     The options of ``gitmodel remote add/modify`` are translated (``endpoint_url``,
     ``profile``, ``region``, ``username``, ``port``, ``key_filename``, ``known_hosts``,
     ``timeout``, ...); any other option is passed to the fsspec backend unchanged, so
-    every backend setting stays reachable. ``jobs`` and ``retries`` are gitmodel's own.
+    every backend setting stays reachable. ``jobs``, ``retries`` and ``fsync`` are
+    gitmodel's own.
     A relative local path is taken relative to ``base_dir`` (the repository root),
     else to the current directory.
     """
     opts = dict(options or {})
-    for own in ("retries", "jobs", "url"):
+    for own in ("retries", "jobs", "fsync", "url"):
         opts.pop(own, None)
     secrets = [str(v) for k, v in opts.items() if _SECRET_OPTION.search(k) and v]
     scheme = url.split("://", 1)[0].lower() if "://" in url else "file"
@@ -413,6 +418,9 @@ class Remote:
             raise ConfigError(f"remote {name}: retries and jobs must be integers") from None
         if self.retries < 0 or (self.jobs is not None and self.jobs < 1):
             raise ConfigError(f"remote {name}: retries must be >= 0 and jobs >= 1")
+        # Local directories: fsync each object before its rename (off by default, as
+        # for the cache and as Git, DVC and cp do; see docs/decisions.md).
+        self.fsync = _flag((options or {}).get("fsync", False))
         self.backoff = backoff
         self._fs: Any = None
         self._root = ""
@@ -450,7 +458,20 @@ class Remote:
     @property
     def root(self) -> str:
         """The root as a path inside :attr:`fs`."""
+        if self.protocol == "file":
+            return self._location.fs_url  # no need to import fsspec for a path
         return self._connect()[1]
+
+    @property
+    def default_jobs(self) -> int:
+        """Parallel transfers when ``--jobs`` is not given: the remote's ``jobs`` option,
+        else few for a local directory (each copy is a handful of system calls, and more
+        threads only fight over the GIL), many for the network."""
+        if self.jobs is not None:
+            return self.jobs
+        if self.protocol == "file":
+            return LOCAL_JOBS
+        return 4 * (os.cpu_count() or 1)
 
     def object_path(self, algo: str, oid: str) -> str:
         """Path of an object inside :attr:`fs`; refuses invalid ids."""
@@ -513,6 +534,9 @@ class Remote:
             )
         if self.protocol == "http":
             return
+        if self.protocol == "file":
+            self._retry(lambda: self._check_local(writable), "open the remote")
+            return
 
         def probe() -> None:
             fs, root = self._connect()
@@ -535,6 +559,15 @@ class Remote:
                     self._makedirs(root)
 
         self._retry(probe, "open the remote")
+
+    def _check_local(self, writable: bool) -> None:
+        root = self.root
+        if not os.path.isdir(root):
+            if not os.path.exists(root):
+                if writable:
+                    os.makedirs(root, exist_ok=True)
+                return
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", root)
 
     # --- presence ---------------------------------------------------------------------
 
@@ -585,6 +618,8 @@ class Remote:
 
     def _stat(self, algo: str, oid: str) -> int | None:
         path = self.object_path(algo, oid)
+        if self.protocol == "file":
+            return self._retry(lambda: _local_size(path), f"check object {oid[:12]}")
 
         def stat() -> int | None:
             fs = self.fs
@@ -602,6 +637,10 @@ class Remote:
 
     def _list_prefix(self, algo: str, prefix: str) -> dict[str, int]:
         """Valid objects in one prefix directory; names are untrusted input."""
+
+        if self.protocol == "file":
+            path = f"{self.root}/{algo}/{prefix}"
+            return self._retry(lambda: _local_listing(path, algo, prefix), f"list {algo}/{prefix}")
 
         def listing() -> dict[str, int]:
             fs, root = self._connect()
@@ -648,14 +687,23 @@ class Remote:
         progress: BytesProgress = None,
         *,
         cancel: threading.Event | None = None,
+        replace: bool = False,
     ) -> int:
         """Upload one object from a local file (normally the cache); returns its size.
 
         The bytes must hash to ``oid`` or nothing is published (CorruptObjectError).
-        Transient failures are retried from the start of the file.
+        Transient failures are retried from the start of the file. ``replace``: an
+        object already there is damaged and must be replaced (every backend but WebDAV
+        replaces anyway; WebDAV otherwise keeps what it has).
         """
         self.object_path(algo, oid)  # validate before any I/O
         once = _OnceProgress(progress)
+        if self.protocol == "file":
+            return self._retry(
+                lambda: self._upload_local(algo, oid, local_path, once, cancel),
+                f"upload object {oid[:12]}",
+                cancel=cancel,
+            )
 
         def attempt() -> int:
             try:
@@ -670,11 +718,97 @@ class Remote:
                 size = os.fstat(src.fileno()).st_size
                 local = _LocalSource(src, local_path)
                 return self.upload_stream(
-                    algo, oid, cast(BinaryIO, local), once, size=size, cancel=cancel
+                    algo,
+                    oid,
+                    cast(BinaryIO, local),
+                    once,
+                    size=size,
+                    cancel=cancel,
+                    replace=replace,
                 )
 
         result = self._retry(attempt, f"upload object {oid[:12]}", cancel=cancel)
         return result
+
+    def _upload_local(
+        self,
+        algo: str,
+        oid: str,
+        local_path: str | os.PathLike[str],
+        progress: _OnceProgress,
+        cancel: threading.Event | None,
+    ) -> int:
+        """A local file into a local directory: the kernel copies it to ``<root>/tmp/``,
+        the copy is hashed, and only a copy that hashes to ``oid`` is renamed into place."""
+        from gitmodel.storage import filecopy
+
+        progress.restart()
+        _stop_if_cancelled(cancel)
+        try:
+            src = os.open(local_path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise ObjectMissingError(
+                f"object {oid[:12]} is not in the local cache", fix="gitmodel fetch"
+            ) from None
+        except OSError as exc:
+            raise GitModelError(f"cannot read {local_path}: {exc.strerror or exc}") from None
+        try:
+            size = os.fstat(src).st_size
+            data: bytes | None = None
+            if size <= filecopy.SMALL:
+                # Read and checked before anything is written on the remote.
+                try:
+                    data = filecopy.read_whole(src, size)
+                except OSError as exc:
+                    raise GitModelError(
+                        f"cannot read {local_path}: {exc.strerror or exc}"
+                    ) from None
+                _check_local_object(hash_bytes(data, algo), oid, len(data))
+
+            def write(fd: int) -> None:
+                if data is not None:
+                    filecopy.write_whole(fd, data)
+                    progress(len(data))
+                    return
+                stoppable = _Stoppable(progress, cancel)
+                got = filecopy.copy_and_hash_file(src, fd, size, algo, stoppable)
+                _check_local_object(got, oid, stoppable.count)
+
+            self._publish_local(algo, oid, write)
+        finally:
+            os.close(src)
+        return size
+
+    def _publish_local(self, algo: str, oid: str, write: Callable[[int], None]) -> None:
+        """Write an object with ``write(fd)`` to a temporary in ``<root>/tmp/``, make it
+        read-only, and rename it into place; on any failure remove the temporary."""
+        final = self.object_path(algo, oid)
+        tmp_dir = f"{self.root}/{TMP_DIR}"
+        tmp = f"{tmp_dir}/{algo}-{oid[:16]}-{uuid.uuid4().hex[:12]}.tmp"
+        try:
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o444)
+        except FileNotFoundError:
+            os.makedirs(tmp_dir, exist_ok=True)
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o444)
+        published = False
+        try:
+            try:
+                write(fd)
+                os.fchmod(fd, 0o444)  # whatever the umask: a shared remote stays readable
+                if self.fsync:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.replace(tmp, final)
+            except FileNotFoundError:  # the first object of its prefix directory
+                os.makedirs(os.path.dirname(final), exist_ok=True)
+                os.replace(tmp, final)
+            published = True
+        finally:
+            if not published:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
 
     def upload_stream(
         self,
@@ -685,6 +819,7 @@ class Remote:
         *,
         size: int | None = None,
         cancel: threading.Event | None = None,
+        replace: bool = False,
     ) -> int:
         """Upload one object from a readable stream, once (a stream cannot be rewound).
 
@@ -701,7 +836,7 @@ class Remote:
             if self.protocol in _OBJECT_STORES:
                 self._put_object(final, meter, algo, oid, size)
             else:
-                self._put_and_rename(final, meter, algo, oid, size)
+                self._put_and_rename(final, meter, algo, oid, size, replace)
         except BaseException:
             if meter.source_error is not None:
                 raise meter.source_error from None
@@ -747,16 +882,16 @@ class Remote:
         f.close()
 
     def _put_and_rename(
-        self, final: str, meter: _Meter, algo: str, oid: str, size: int | None
+        self, final: str, meter: _Meter, algo: str, oid: str, size: int | None, replace: bool
     ) -> None:
         # Local, SFTP, WebDAV: write <root>/tmp/<unique>, then rename into place
         # (os.replace; SFTP posix-rename@openssh.com; WebDAV MOVE), each atomic on
         # the server. A failed upload removes its temporary.
+        if self.protocol == "file":
+            self._put_local(final, meter, algo, oid, size, f"{self.root}/{TMP_DIR}")
+            return
         fs, root = self._connect()
         tmp_dir = f"{root}/{TMP_DIR}"
-        if self.protocol == "file":
-            self._put_local(final, meter, algo, oid, size, tmp_dir)
-            return
         self._ensure_dir(tmp_dir)
         tmp = f"{tmp_dir}/{algo}-{oid[:16]}-{uuid.uuid4().hex[:12]}.tmp"
         try:
@@ -777,7 +912,7 @@ class Remote:
                 with fs.open(tmp, "wb") as f:
                     _pump(meter, f)
             meter.check(algo, oid, size)
-            self._rename(fs, tmp, final)
+            self._rename(fs, tmp, final, replace)
         except BaseException:
             with contextlib.suppress(Exception):
                 fs.rm_file(tmp)
@@ -786,8 +921,8 @@ class Remote:
     def _put_local(
         self, final: str, meter: _Meter, algo: str, oid: str, size: int | None, tmp_dir: str
     ) -> None:
-        # Plain os calls rather than fsspec's LocalFileSystem, to fsync before the
-        # rename (a local remote is often a NAS or a backup disk).
+        # Plain os calls rather than fsspec's LocalFileSystem: a temporary, fsynced
+        # before the rename when the remote asks for it (``fsync = true``).
         os.makedirs(tmp_dir, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f"{algo}-{oid[:16]}-", suffix=".tmp", dir=tmp_dir)
         try:
@@ -795,7 +930,8 @@ class Remote:
                 _pump(meter, out)
                 meter.check(algo, oid, size)
                 out.flush()
-                os.fsync(out.fileno())
+                if self.fsync:
+                    os.fsync(out.fileno())
             os.chmod(tmp, 0o444)
             os.makedirs(os.path.dirname(final), exist_ok=True)
             os.replace(tmp, final)
@@ -803,14 +939,15 @@ class Remote:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
 
-    def _rename(self, fs: Any, tmp: str, final: str) -> None:
+    def _rename(self, fs: Any, tmp: str, final: str, replace: bool = False) -> None:
         parent = final.rsplit("/", 1)[0]
         for first in (True, False):
             try:
                 if self.protocol == "webdav":
-                    # MOVE, not fsspec's mv (COPY + DELETE, not atomic). No overwrite:
-                    # an existing object has the same bytes (content addressing).
-                    fs.client.move(tmp, final, overwrite=False)
+                    # MOVE, not fsspec's mv (COPY + DELETE, not atomic). No overwrite
+                    # unless asked: an existing object has the same bytes (content
+                    # addressing), unless it is damaged.
+                    fs.client.move(tmp, final, overwrite=replace)
                 else:
                     fs.mv(tmp, final)
                 return
@@ -856,6 +993,12 @@ class Remote:
         """
         path = self.object_path(algo, oid)
         once = _OnceProgress(progress)
+        if self.protocol == "file":
+            return self._retry(
+                lambda: self._download_local(path, algo, oid, cache, once, cancel),
+                f"download object {oid[:12]}",
+                cancel=cancel,
+            )
         if size is None and self.protocol == "sftp":
             size = self._stat(algo, oid)
         if size is not None and size < 0:
@@ -882,6 +1025,38 @@ class Remote:
                     raise
 
         return self._retry(attempt, f"download object {oid[:12]}", cancel=cancel)
+
+    def _download_local(
+        self,
+        path: str,
+        algo: str,
+        oid: str,
+        cache: Cache,
+        progress: _OnceProgress,
+        cancel: threading.Event | None,
+    ) -> int:
+        """An object of a local directory into the cache: a kernel copy, hashed (the
+        copy, not the source) before it is renamed into place."""
+        progress.restart()
+        _stop_if_cancelled(cancel)
+        try:
+            src = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise self._missing(oid) from None
+        try:
+            return cache.add_copy(
+                src,
+                algo,
+                oid,
+                source=f"remote {self.name}",
+                progress=_Stoppable(progress, cancel),
+            )
+        except CorruptObjectError as exc:
+            raise CorruptObjectError(
+                exc.message, fix=f"gitmodel verify --remote {self.name} --deep"
+            ) from None
+        finally:
+            os.close(src)
 
     def hash_object(
         self,
@@ -926,16 +1101,19 @@ class Remote:
         try:
             f = self.fs.open(path, "rb", **kwargs)
         except FileNotFoundError:
-            raise ObjectMissingError(
-                f"object {oid[:12]} is not on remote {self.name} ({self.url}); push it "
-                "there from a clone that has it",
-                fix=f"gitmodel push --remote {self.name}",
-            ) from None
+            raise self._missing(oid) from None
         try:
             yield f
         finally:
             with contextlib.suppress(Exception):
                 f.close()
+
+    def _missing(self, oid: str) -> ObjectMissingError:
+        return ObjectMissingError(
+            f"object {oid[:12]} is not on remote {self.name} ({self.url}); push it "
+            "there from a clone that has it",
+            fix=f"gitmodel push --remote {self.name}",
+        )
 
     def remove(self, algo: str, oid: str) -> bool:
         """Delete one object (for gc --cloud and repairs); False if it was absent."""
@@ -1107,6 +1285,66 @@ def _size(info: Mapping[str, Any]) -> int:
         return int(size) if size is not None else -1
     except (TypeError, ValueError):
         return -1
+
+
+def _flag(value: object) -> bool:
+    """A boolean option as TOML or the command line may spell it."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _local_size(path: str) -> int | None:
+    """Size of a regular file (symlinks followed), None if there is none."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+def _local_listing(path: str, algo: str, prefix: str) -> dict[str, int]:
+    """Valid objects in one prefix directory of a local remote, with their sizes."""
+    found: dict[str, int] = {}
+    try:
+        entries = os.scandir(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    with entries:
+        for entry in entries:
+            oid = prefix + entry.name
+            if is_valid_oid(algo, oid) and entry.is_file():
+                found[oid] = entry.stat().st_size
+    return found
+
+
+def _check_local_object(got: str, oid: str, count: int) -> None:
+    if got != oid:
+        raise CorruptObjectError(
+            f"local object {oid[:12]} is corrupt (its {count} bytes hash to "
+            f"{got[:12]}); it was not uploaded",
+            fix="gitmodel fetch",
+        )
+
+
+def _stop_if_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled
+
+
+class _Stoppable:
+    """Progress of a local copy that also counts, and stops it once cancelled."""
+
+    def __init__(self, progress: BytesProgress, cancel: threading.Event | None) -> None:
+        self._progress = progress
+        self._cancel = cancel
+        self.count = 0
+
+    def __call__(self, n: int) -> None:
+        self.count += n
+        if self._progress is not None:
+            self._progress(n)
+        _stop_if_cancelled(self._cancel)
 
 
 class _OnceProgress:
