@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -104,14 +105,8 @@ def push(
     result = TransferResult()
     known = state.remote_has(key, algo, wanted)
     todo = [o for o in wanted if o not in known]
-    if todo:
-        remote.check(writable=True)
-        present = remote.exists_many(algo, todo)
-        state.mark_remote_has(key, algo, present)
-        known |= present
-        todo = [o for o in todo if o not in present]
-    result.skipped = [o for o in wanted if o in known]
     sizes: dict[str, int] = {}
+    damaged: set[str] = set()
     for oid in todo:
         size = cache.size(algo, oid)
         if size is None:
@@ -122,10 +117,29 @@ def push(
             )
         else:
             sizes[oid] = size
+    if todo:
+        remote.check(writable=True)
+        found = remote.sizes(algo, todo)
+        # An object of the wrong size (a copy cut short by a crash) is replaced.
+        present = {o for o, n in found.items() if n < 0 or sizes.get(o, n) == n}
+        damaged = set(found) - present
+        state.mark_remote_has(key, algo, present)
+        known |= present
+        for oid in present:
+            sizes.pop(oid, None)
+            result.failed.pop(oid, None)  # not in the cache, but already on the remote
+    result.skipped = [o for o in wanted if o in known]
 
     def upload(oid: str, cancel: threading.Event) -> int:
         try:
-            return remote.upload(algo, oid, cache.path(algo, oid), progress.advance, cancel=cancel)
+            return remote.upload(
+                algo,
+                oid,
+                cache.path(algo, oid),
+                progress.advance,
+                cancel=cancel,
+                replace=oid in damaged,
+            )
         except CorruptObjectError as exc:
             # Out of the way, so that a fetch can bring a good copy (as the cache does).
             cache.quarantine(algo, oid)
@@ -133,9 +147,10 @@ def push(
                 f"{exc.message}; it was removed from the cache", fix="gitmodel fetch"
             ) from None
 
-    def done(oid: str) -> None:
-        state.mark_remote_has(key, algo, [oid])
+    def done(oids: list[str]) -> None:
+        state.mark_remote_has(key, algo, oids)
 
+    jobs = jobs or remote.default_jobs
     _run(f"pushing to {remote.name}", sizes, upload, done, result, jobs, progress)
     _raise_if_failed(result, f"to remote {remote.name}", "pushed")
     return result
@@ -181,7 +196,8 @@ def fetch(
             algo, oid, cache, progress.advance, size=size if size >= 0 else None, cancel=cancel
         )
 
-    _run(f"fetching from {remote.name}", sizes, download, lambda oid: None, result, jobs, progress)
+    jobs = jobs or remote.default_jobs
+    _run(f"fetching from {remote.name}", sizes, download, _ignore, result, jobs, progress)
     _raise_if_failed(result, f"from remote {remote.name}", "fetched")
     return result
 
@@ -239,15 +255,8 @@ def verify(
             return size
 
         outcome = TransferResult()
-        _run(
-            f"verifying {remote.name}",
-            candidates,
-            hash_remote,
-            lambda oid: None,
-            outcome,
-            jobs,
-            progress,
-        )
+        jobs = jobs or remote.default_jobs
+        _run(f"verifying {remote.name}", candidates, hash_remote, _ignore, outcome, jobs, progress)
         report.errors = outcome.failed
         report.corrupt = [o for o in candidates if o in digests and digests[o] != o]
         report.ok = [o for o in candidates if digests.get(o) == o]
@@ -262,20 +271,37 @@ def verify(
 
 # --- the engine ---------------------------------------------------------------------
 
+# Small objects are handed to the workers in batches, so that thousands of them cost
+# thousands of copies, not also thousands of futures, thread wake-ups and GIL
+# hand-overs. Large ones (and those of unknown size) go one by one.
+BATCH_MAX_OBJECTS = 64
+BATCH_MAX_BYTES = 4 * 1024 * 1024
+# Completed objects are recorded (e.g. in the state db) in groups: one transaction per
+# object cost more than copying a small object to a local directory.
+RECORD_EVERY_OBJECTS = 1000
+RECORD_EVERY_SECONDS = 1.0
+
+Outcome = int | BaseException  # bytes transferred, or why not
+
+
+def _ignore(oids: list[str]) -> None:
+    return None
+
 
 def _run(
     description: str,
     sizes: Mapping[str, int],
     work: Callable[[str, threading.Event], int],
-    on_success: Callable[[str], None],
+    on_success: Callable[[list[str]], None],
     result: TransferResult,
     jobs: int | None,
     progress: Progress,
 ) -> None:
     """Run ``work(oid, cancel)`` for every object in parallel, recording the outcome.
 
-    ``on_success`` runs in this (the calling) thread as each object completes, so it
-    may use objects bound to this thread, such as the state db's connection.
+    ``on_success`` runs in this (the calling) thread with objects that completed, in
+    groups, and for every completed object before this returns or raises, so it may
+    use objects bound to this thread, such as the state db's connection.
     """
     if not sizes:
         return
@@ -286,10 +312,33 @@ def _run(
         progress.finish()
 
 
+def batches(sizes: Mapping[str, int], workers: int) -> list[list[str]]:
+    """Objects grouped for the workers: large ones alone, small ones together, in
+    groups small enough that every worker still gets several (so few objects keep
+    all workers busy, and a slow one does not hold up the end)."""
+    small = [o for o, n in sizes.items() if 0 <= n < BATCH_MAX_BYTES]
+    per_batch = max(1, min(BATCH_MAX_OBJECTS, len(small) // (4 * workers)))
+    out: list[list[str]] = []
+    batch: list[str] = []
+    batch_bytes = 0
+    for oid, size in sizes.items():
+        if not 0 <= size < BATCH_MAX_BYTES:
+            out.append([oid])
+            continue
+        if batch and (len(batch) >= per_batch or batch_bytes + size > BATCH_MAX_BYTES):
+            out.append(batch)
+            batch, batch_bytes = [], 0
+        batch.append(oid)
+        batch_bytes += size
+    if batch:
+        out.append(batch)
+    return out
+
+
 def _run_pool(
     sizes: Mapping[str, int],
     work: Callable[[str, threading.Event], int],
-    on_success: Callable[[str], None],
+    on_success: Callable[[list[str]], None],
     result: TransferResult,
     jobs: int | None,
     progress: Progress,
@@ -297,49 +346,70 @@ def _run_pool(
     cancel = threading.Event()
     fatal: GitModelError | None = None
     workers = max(1, min(jobs or default_jobs(), len(sizes)))
+    groups = batches(sizes, workers)
+    workers = min(workers, len(groups))
     pool = ThreadPoolExecutor(workers, thread_name_prefix="gitmodel-transfer")
-    futures: dict[Future[int], str] = {}
+    futures: dict[Future[list[tuple[str, Outcome]]], list[str]] = {}
+    completed: list[str] = []
+    last_record = time.monotonic()
 
-    def task(oid: str) -> int:
-        if cancel.is_set():
-            raise Cancelled
-        try:
-            return work(oid, cancel)
-        finally:
-            progress.file_done()
+    def task(group: list[str]) -> list[tuple[str, Outcome]]:
+        outcomes: list[tuple[str, Outcome]] = []
+        for oid in group:
+            if cancel.is_set():
+                break
+            try:
+                outcomes.append((oid, work(oid, cancel)))
+            except Cancelled:
+                break
+            except Exception as exc:
+                outcomes.append((oid, exc))
+                if isinstance(exc, RemoteAccessError):
+                    break  # the others would fail alike
+            finally:
+                progress.file_done()
+        return outcomes
 
-    def collect(fut: Future[int]) -> None:
+    def record(force: bool = False) -> None:
+        nonlocal last_record
+        if completed and (
+            force
+            or len(completed) >= RECORD_EVERY_OBJECTS
+            or time.monotonic() - last_record >= RECORD_EVERY_SECONDS
+        ):
+            on_success(list(completed))
+            completed.clear()
+            last_record = time.monotonic()
+
+    def collect(fut: Future[list[tuple[str, Outcome]]]) -> None:
         nonlocal fatal
-        oid = futures.pop(fut)
+        futures.pop(fut)
         if fut.cancelled():
             return
-        exc = fut.exception()
-        if exc is None:
-            result.transferred.append(oid)
-            result.bytes += fut.result()
-            on_success(oid)
-        elif isinstance(exc, Cancelled):
-            return
-        elif isinstance(exc, KeyboardInterrupt):
-            raise exc
-        elif isinstance(exc, RemoteAccessError):
-            # The remote as a whole is unusable: the others would fail alike.
-            if fatal is None:
-                fatal = exc
-                cancel.set()
-                for pending in list(futures):
-                    pending.cancel()
-        elif isinstance(exc, GitModelError):
-            result.failed[oid] = str(exc)
-        else:
-            result.failed[oid] = describe(exc)
+        for oid, outcome in fut.result():
+            if isinstance(outcome, int):
+                result.transferred.append(oid)
+                result.bytes += outcome
+                completed.append(oid)
+            elif isinstance(outcome, RemoteAccessError):
+                # The remote as a whole is unusable: the others would fail alike.
+                if fatal is None:
+                    fatal = outcome
+                    cancel.set()
+                    for pending in list(futures):
+                        pending.cancel()
+            elif isinstance(outcome, GitModelError):
+                result.failed[oid] = str(outcome)
+            else:
+                result.failed[oid] = describe(outcome)
 
     try:
-        for oid in sizes:
-            futures[pool.submit(task, oid)] = oid
-        # as_completed waits on each future once: linear in the number of objects.
+        for group in groups:
+            futures[pool.submit(task, group)] = group
+        # as_completed waits on each future once: linear in the number of batches.
         for fut in as_completed(list(futures)):
             collect(fut)
+            record()
     except BaseException:
         # Ctrl-C (or a bug): stop scheduling, let running transfers clean up their
         # temporaries, record those that completed meanwhile, then re-raise.
@@ -351,6 +421,7 @@ def _run_pool(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        record(force=True)
     if fatal is not None:
         raise fatal
 

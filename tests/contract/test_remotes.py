@@ -183,8 +183,31 @@ def test_second_push_makes_no_network_calls(
     third = transfer.push(cache, remote, lost, ALGO, objects)
     lost.close()
     assert third.transferred == []
-    assert calls["exists_many"] == 1 and calls["upload"] == 0
+    assert calls["sizes"] == 1 and calls["upload"] == 0
     assert calls["_stat"] == 0  # listed by prefix, not one request per object
+
+
+def test_push_replaces_an_object_of_the_wrong_size_it_finds_on_the_remote(
+    remote_case: RemoteCase,
+    cache: Cache,
+    state: StateDB,
+    make_objects: MakeObjects,
+    tmp_path: Path,
+) -> None:
+    objects = make_objects(3, size=50_000, vary=False)
+    short = next(iter(objects))
+    transfer.push(cache, remote_case.remote, state, ALGO, objects)
+    # What a crash can leave of a copy that was never flushed to disk.
+    tamper(remote_case, short, lambda b: b[: len(b) // 2])
+    other = StateDB(tmp_path / "other-clone-state.db")  # no memo that vouches for it
+
+    result = transfer.push(cache, remote_case.make(), other, ALGO, objects)
+    other.close()
+
+    assert result.transferred == [short] and len(result.skipped) == 2
+    remote_case.fs.invalidate_cache()
+    assert remote_case.fs.cat_file(remote_case.object_path(short)) == objects[short]
+    assert [f for f in remote_case.files() if f.startswith("tmp/")] == []
 
 
 # --- atomicity and integrity -------------------------------------------------------------------
