@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from gitmodel.errors import GitModelError, ModifiedFileError, ObjectMissingError, UsageError
 from gitmodel.manifest import Manifest
@@ -23,6 +24,12 @@ from gitmodel.services.add import _write_atomic
 from gitmodel.services.tracking import Tracked, scan_dir, select_models, workspace_file_oid
 from gitmodel.services.workspace import Workspace
 from gitmodel.storage import manifests
+from gitmodel.storage.state import FileRow
+
+# Threads restoring the files of a directory: the work is file-system latency (creates,
+# renames) and small copies, which overlap.
+_RESTORE_JOBS = max(4, 2 * (os.cpu_count() or 1))
+T = TypeVar("T")
 
 RESTORED = "restored"
 UNCHANGED = "unchanged"
@@ -129,7 +136,8 @@ def _plan_dir(ws: Workspace, model: str, manifest: Manifest, force: bool) -> _Pl
 
 def _execute(ws: Workspace, algo: str, plan: _Plan, progress: Progress) -> None:
     strategies = ws.config.link_strategies
-    missing = [oid for _, oid, _, _ in plan.place if not ws.cache.has(algo, oid)]
+    present = ws.cache.present(algo, {oid for _, oid, _, _ in plan.place})
+    missing = [oid for _, oid, _, _ in plan.place if oid not in present]
     if missing:
         raise ObjectMissingError(
             f"{len(set(missing))} object(s) needed are not in the cache (first: {missing[0][:12]})",
@@ -139,25 +147,33 @@ def _execute(ws: Workspace, algo: str, plan: _Plan, progress: Progress) -> None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
 
-    def place(item: tuple[str, str, bool, int]) -> tuple[str, str]:
-        rel, oid, executable, _ = item
-        dest = ws.abspath(rel)
-        if dest.is_symlink():
-            dest.unlink()
-        ws.cache.materialize(
-            algo, oid, dest, strategies, executable=executable, progress=progress.advance
-        )
-        progress.file_done()
-        return rel, oid
-
-    records = []
-    jobs = 1 if len(plan.place) < 8 else max(4, 2 * (os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for rel, oid in pool.map(place, plan.place):
+    def place(items: list[tuple[str, str, bool, int]]) -> list[FileRow]:
+        rows: list[FileRow] = []
+        for rel, oid, executable, _ in items:
             dest = ws.abspath(rel)
-            if not dest.is_symlink():
-                records.append((rel, dest.stat(), algo, oid))
+            if os.path.islink(dest):
+                os.unlink(dest)
+            used = ws.cache.materialize(
+                algo, oid, dest, strategies, executable=executable, progress=progress.advance
+            )
+            progress.file_done()
+            if used != "symlink":
+                rows.append((rel, os.stat(dest), algo, oid))
+        return rows
+
+    records: list[FileRow] = []
+    jobs = 1 if len(plan.place) < 8 else _RESTORE_JOBS
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for rows in pool.map(place, _batches(plan.place, jobs)):
+            records.extend(rows)
     ws.state.record(records)
+
+
+def _batches(items: list[T], jobs: int) -> list[list[T]]:
+    """Work for ``jobs`` threads: batches of up to 256 (a future per file costs more than
+    a small file's copy), several per thread so that all stay busy to the end."""
+    size = max(1, min(256, len(items) // (4 * jobs)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _pointers_at_rev(ws: Workspace, rev: str, args: list[str]) -> list[Tracked]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gitmodel.errors import CorruptObjectError, GitModelError, ObjectMissingError
-from gitmodel.hashing import copy_and_hash, hash_file, is_valid_oid
+from gitmodel.hashing import copy_and_hash, hash_bytes, hash_file, is_valid_oid
 
 TMP_DIR = "tmp"
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -64,16 +64,31 @@ def _read_all(fd: int) -> bytes:
     return b"".join(parts)
 
 
-def _reflink(src: Path, dst_fd: int) -> bool:
-    """Copy-on-write clone of ``src`` into the open file ``dst_fd``; False if unsupported."""
+def _reflink_fd(src_fd: int, dst_fd: int) -> bool:
+    """Copy-on-write clone of the open file ``src_fd`` into ``dst_fd``; False if unsupported."""
     try:
         import fcntl
 
-        with open(src, "rb") as fh:
-            fcntl.ioctl(dst_fd, _FICLONE, fh.fileno())
+        fcntl.ioctl(dst_fd, _FICLONE, src_fd)
         return True
     except (OSError, ImportError):
         return False
+
+
+def _workspace_temp(dest: Path, mode: int) -> tuple[int, str]:
+    """A new hidden temp file next to ``dest`` (its directory made if need be), open for
+    reading and writing, created with ``mode`` (less the umask)."""
+    parent = str(dest.parent)
+    prefix = f"{parent}/.{dest.name[:60]}{WORKSPACE_TMP_MARK}{os.getpid()}-"
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    while True:
+        name = f"{prefix}{next(_TMP_NAMES)}"
+        try:
+            return os.open(name, flags, mode), name
+        except FileNotFoundError:
+            os.makedirs(parent, exist_ok=True)
+        except FileExistsError:
+            continue  # left by an earlier process with the same pid
 
 
 def disk_error(exc: OSError, what: str) -> GitModelError:
@@ -155,6 +170,7 @@ class Cache:
         self._made_dirs: set[Path] = set()
         self._made_strs: set[str] = set()
         self._tmp: str | None = None
+        self._no_reflink: set[str] = set()  # workspace directories where reflink failed
 
     # --- layout -----------------------------------------------------------------
 
@@ -388,7 +404,7 @@ class Cache:
             if size <= filecopy.SMALL:
                 # Checked before anything is written: a bad object costs no temp file.
                 data = filecopy.read_whole(src_fd, size)
-                got = filecopy.hash_bytes(data, algo)
+                got = hash_bytes(data, algo)
                 _check_copy(got, oid, source)
             fd, tmp = self._new_temp()
             try:
@@ -493,43 +509,64 @@ class Cache:
 
         The object is verified while it is placed; a corrupt object raises
         CorruptObjectError, is removed from the cache, and ``dest`` is untouched.
+        Safe to call from several threads (directories of thousands of files do).
         """
         src = self.path(algo, oid)
-        if not src.is_file():
+        try:
+            src_fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+        except (FileNotFoundError, IsADirectoryError):
             raise ObjectMissingError(
                 f"object {oid[:12]} for {dest.name} is not in the cache", fix="gitmodel pull"
-            )
+            ) from None
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(
-                prefix=f".{dest.name[:60]}{WORKSPACE_TMP_MARK}", dir=dest.parent
-            )
+            return self._place(src, src_fd, algo, oid, dest, strategies, executable, progress)
+        finally:
+            os.close(src_fd)
+
+    def _place(
+        self,
+        src: Path,
+        src_fd: int,
+        algo: str,
+        oid: str,
+        dest: Path,
+        strategies: tuple[str, ...],
+        executable: bool,
+        progress: Progress,
+    ) -> str:
+        # The mode is given at creation (the kernel applies the umask): no chmod, and
+        # no os.umask() dance, which would briefly change it for every thread.
+        mode = 0o777 if executable else 0o666
+        try:
+            fd, tmp = _workspace_temp(dest, mode)
         except OSError as exc:
             raise disk_error(exc, str(dest)) from None
-        tmp = Path(name)
+        parent = tmp.rpartition("/")[0]
         used = ""
         try:
             for strategy in strategies:
-                if strategy == "reflink" and _reflink(src, fd):
+                if strategy == "reflink":
+                    if parent in self._no_reflink or not _reflink_fd(src_fd, fd):
+                        self._no_reflink.add(parent)  # same filesystems, same answer
+                        continue
                     used = "reflink"
                     self._verify_or_quarantine(algo, oid, hash_file(tmp, algo)[0], dest)
                     break
                 if strategy == "copy":
                     used = "copy"
-                    got = _copy_verified(src, fd, algo, progress)
-                    self._verify_or_quarantine(algo, oid, got, dest)
+                    self._copy_into(src_fd, fd, algo, oid, dest, progress)
                     break
                 if strategy in ("hardlink", "symlink"):
                     self._verify_or_quarantine(algo, oid, hash_file(src, algo)[0], dest)
                     os.close(fd)
                     fd = -1
-                    tmp.unlink()
+                    os.unlink(tmp)
                     if strategy == "hardlink":
                         try:
                             os.link(src, tmp)
                         except OSError:
                             # e.g. another filesystem: take the next strategy, fresh file.
-                            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_RDWR, mode)
                             continue
                     else:
                         os.symlink(src, tmp)
@@ -541,25 +578,41 @@ class Cache:
                     fix='add "copy" to cache.link in .gitmodel.toml',
                 )
             if used in ("reflink", "copy"):
-                mode = 0o777 if executable else 0o666
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, mode & ~umask)
                 # Dated just before the state db's racy window: the bytes are known (we
                 # wrote them from a verified object), so the next status or checkout can
                 # trust the memo instead of re-hashing; any later write gets a newer mtime.
                 past = time.time_ns() - _OWN_WRITE_AGE_NS
-                os.utime(tmp, ns=(past, past))
+                os.utime(fd, ns=(past, past))
             _retire(dest)
             os.replace(tmp, dest)
+            tmp = ""
         except OSError as exc:
             raise disk_error(exc, str(dest)) from None
         finally:
             if fd >= 0:
                 os.close(fd)
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+            if tmp:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
         return used
+
+    def _copy_into(
+        self, src_fd: int, fd: int, algo: str, oid: str, dest: Path, progress: Progress
+    ) -> None:
+        """Copy an object into the workspace temp ``fd``, verifying it; small objects are
+        checked before a byte is written."""
+        from gitmodel.storage import filecopy
+
+        size = os.fstat(src_fd).st_size
+        if size > filecopy.SMALL:
+            got = filecopy.copy_and_hash_file(src_fd, fd, size, algo, progress)
+            self._verify_or_quarantine(algo, oid, got, dest)
+            return
+        data = filecopy.read_whole(src_fd, size)
+        self._verify_or_quarantine(algo, oid, hash_bytes(data, algo), dest)
+        filecopy.write_whole(fd, data)
+        if progress is not None:
+            progress(len(data))
 
     def _verify_or_quarantine(self, algo: str, oid: str, got: str, dest: Path) -> None:
         if got != oid:

@@ -16,6 +16,7 @@ from gitmodel import hashing
 from gitmodel.errors import CorruptObjectError, GitModelError, ObjectMissingError
 from gitmodel.hashing import hash_bytes
 from gitmodel.storage import cache as cache_mod
+from gitmodel.storage import filecopy
 from gitmodel.storage.cache import TMP_DIR, WORKSPACE_TMP_MARK, Cache
 
 DATA = b"model weights " * 1000
@@ -89,8 +90,13 @@ def fail_copy_after_some_bytes(monkeypatch: pytest.MonkeyPatch, error: OSError) 
             dst.flush()
         raise error
 
+    def failing_write(fd: int, data: bytes) -> None:
+        os.write(fd, data[:100])
+        raise error
+
     monkeypatch.setattr(cache_mod, "copy_and_hash", failing)
     monkeypatch.setattr(cache_mod, "_SMALL_OBJECT", -1)  # take the streaming path
+    monkeypatch.setattr(filecopy, "write_whole", failing_write)  # and the small-copy one
 
 
 # ---------------------------------------------------------------- layout
@@ -552,7 +558,7 @@ def test_no_space_left_for_the_workspace_temp_file_is_one_clear_error(
     def no_space(*args: Any, **kwargs: Any) -> Any:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(tempfile, "mkstemp", no_space)
+    monkeypatch.setattr(cache_mod, "_workspace_temp", no_space)
     with pytest.raises(GitModelError, match="no space left on device"):
         cache.materialize(ALGO, OID, tmp_path / "m.bin", ("copy",))
 
