@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from gitmodel.errors import CorruptObjectError, ManifestError
@@ -412,3 +412,57 @@ def test_property_arbitrary_json_documents_raise_only_manifest_error(
     ):
         with contextlib.suppress(ManifestError):
             from_json_bytes(json.dumps(doc).encode())
+
+
+def _entry_by_entry(algo: str, entries: list[Entry]) -> Manifest:
+    """make_manifest without its all-at-once check: the reference it must agree with."""
+    import gitmodel.manifest as manifest_mod
+
+    original = manifest_mod._all_sound
+    manifest_mod._all_sound = lambda *args: False  # type: ignore[assignment]
+    try:
+        return make_manifest(algo, entries)
+    finally:
+        manifest_mod._all_sound = original
+
+
+# Paths from a small alphabet that hits every rule: separators, dots, drive letters,
+# backslashes, NUL, newlines.
+tricky_paths = st.text(alphabet="ab./\\:C\x00\n", max_size=7)
+# Mostly valid, so that the path rules and the rules across entries get exercised.
+tricky_oids = st.sampled_from([OID_A] * 6 + ["A" * 64, "a" * 63, f"{OID_A}\n{OID_B}", ""])
+tricky_sizes = st.sampled_from([0, 1, 2**40] * 3 + [-1, True, 1.0])
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.tuples(tricky_paths, tricky_oids, tricky_sizes), max_size=5))
+@example([("a", OID_A, 1), ("a", OID_A, 1)])  # duplicate
+@example([("a", OID_A, 1), ("a/b", OID_A, 1)])  # a file and a directory
+@example([("a/b/c", OID_A, 1), ("a/b", OID_A, 1), ("a.b", OID_A, 1)])  # nested
+@example([("a/b", OID_A, 1), ("a-b", OID_A, 1), ("a.b/c", OID_A, 1)])  # fine
+@example([("a/", OID_A, 1)])
+@example([("a\n", OID_A, 1), ("a/\n", OID_A, 1)])
+def test_property_the_fast_check_accepts_exactly_what_the_entry_by_entry_check_accepts(
+    items: list[tuple[str, str, object]],
+) -> None:
+    entries = [Entry(p, o, s, False) for p, o, s in items]  # type: ignore[arg-type]
+    try:
+        expected: Manifest | ManifestError = _entry_by_entry("blake3", entries)
+    except ManifestError as exc:
+        expected = exc
+    try:
+        got: Manifest | ManifestError = make_manifest("blake3", entries)
+    except ManifestError as exc:
+        got = exc
+    assert type(got) is type(expected) and str(got) == str(expected)
+
+
+def test_fast_json_parse_gives_the_same_manifest_and_errors_as_the_careful_one() -> None:
+    good = [["a/b", OID_A, 3, 1], ["a/c", OID_B, 0, 0]]
+    assert from_json_bytes(json_doc(good)) == make_manifest(
+        "blake3", [Entry("a/b", OID_A, 3, True), Entry("a/c", OID_B, 0, False)]
+    )
+    with pytest.raises(ManifestError, match="malformed entry"):
+        from_json_bytes(json_doc([["a/b", OID_A, 3, 1], [1, OID_B, 0, 0]]))
+    with pytest.raises(ManifestError, match=r"unsafe path '\.\./x'"):
+        from_json_bytes(json_doc([["../x", OID_A, 3, 1]]))
