@@ -24,6 +24,10 @@ from pathlib import Path
 from typing import TypeVar
 
 RACY_NS = 1_000_000_000
+# remote_has: from this many objects asked about, scan the remote's rows (up to
+# SCAN_FACTOR times as many) instead of looking each one up.
+SCAN_MIN = 1000
+SCAN_FACTOR = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
@@ -203,6 +207,17 @@ class StateDB:
 
         def work(conn: sqlite3.Connection) -> set[str]:
             found: set[str] = set()
+            if len(wanted) >= SCAN_MIN:
+                # Many at once: reading the remote's rows in key order is several times
+                # cheaper per row than looking each one up, as long as the remote does
+                # not hold far more than is asked about (then: look them up).
+                want = set(wanted)
+                held = conn.execute(
+                    "SELECT oid FROM remote_objects WHERE remote = ? AND algo = ? LIMIT ?",
+                    (remote, algo, SCAN_FACTOR * len(wanted) + 1),
+                ).fetchall()
+                if len(held) <= SCAN_FACTOR * len(wanted):
+                    return {oid for (oid,) in held if oid in want}
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
                 marks = ",".join("?" * len(chunk))

@@ -189,6 +189,17 @@ def test_remote_has_answers_for_many_oids_at_once(db: StateDB) -> None:
     assert db.remote_has("origin", "blake3", oids) == set(oids[::2])
 
 
+def test_remote_has_is_exact_whether_the_remote_holds_few_or_many_more(db: StateDB) -> None:
+    asked = [f"{i:064x}" for i in range(2000)]
+    db.mark_remote_has("origin", "blake3", asked[::3])
+    db.mark_remote_has("backup", "blake3", asked)  # another remote's rows do not count
+    assert db.remote_has("origin", "blake3", asked) == set(asked[::3])
+    others = [f"{i:064x}" for i in range(10**6, 10**6 + 7000)]
+    db.mark_remote_has("origin", "blake3", others)  # now it holds more than 3x as many
+    assert db.remote_has("origin", "blake3", asked) == set(asked[::3])
+    assert db.remote_has("origin", "sha256", asked) == set()
+
+
 def test_remote_has_of_nothing_is_empty(db: StateDB) -> None:
     assert db.remote_has("origin", "blake3", []) == set()
     db.mark_remote_has("origin", "blake3", [])
