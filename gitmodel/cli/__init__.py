@@ -22,6 +22,8 @@ def _fast_path(argv: list[str]) -> int | None:
         if all_clean():
             return 0  # nothing to restore: what the full command would do, minus its imports
         return None
+    if argv and argv[0] == "push":
+        return _push_if_nothing_to_send(argv[1:])
     if argv and argv[0] == "status":
         from gitmodel.cli.status_view import parse_fast_status, run_status
 
@@ -30,6 +32,39 @@ def _fast_path(argv: list[str]) -> int | None:
             paths, as_json, check = parsed
             return run_status(paths, as_json=as_json, check=check)
     return None
+
+
+def _push_if_nothing_to_send(args: list[str]) -> int | None:
+    """``push [-r NAME] [PATH...]`` whose objects the state db says the remote has:
+    answered as the full command would (same line), without typer, rich or fsspec.
+    Anything else, any doubt or any error goes to the full command."""
+    paths: list[str] = []
+    remote: str | None = None
+    rest = iter(args)
+    for arg in rest:
+        if arg in ("-r", "--remote"):
+            remote = next(rest, None)
+            if remote is None:
+                return None
+        elif arg.startswith("-"):
+            return None
+        else:
+            paths.append(arg)
+    from gitmodel.errors import GitModelError
+    from gitmodel.services.transfer import already_pushed
+    from gitmodel.services.workspace import Workspace
+
+    try:
+        summary = already_pushed(Workspace.open(), paths, remote)
+    except GitModelError:
+        return None  # reported by the full command, in its words
+    if summary is None:
+        return None
+    # The line of `gitmodel push` (cli/transfer.py) for a push that sent nothing.
+    sys.stderr.write(
+        f"{summary.remote}: uploaded 0 object(s) (0 B), {summary.skipped} already there\n"
+    )
+    return 0
 
 
 def run_hook_command(name: str, args: list[str]) -> int:

@@ -157,10 +157,12 @@ def select_pointers(
                 pointers.warnings.append(t.error or f"{t.pointer_path}: unreadable")
             else:
                 pointers.add(t.pointer_path, t.pointer)
-    from gitmodel.services.checkout import resolve_revision
+    targets: list[str] = []
+    if revs:
+        from gitmodel.services.checkout import resolve_revision
 
-    # Registry references (churn@v1.2.0, churn@latest, churn#prod) work as revisions too.
-    targets = [resolve_revision(ws, r)[0] for r in revs or []]
+        # Registry references (churn@v1.2.0, churn@latest, churn#prod) work as revisions too.
+        targets = [resolve_revision(ws, r)[0] for r in revs]
     if all_branches:
         targets += ws.git.branches()
     if all_tags:
@@ -251,6 +253,29 @@ def push(
     if all_remotes and not names:
         raise UsageError("no remote is configured", fix="gitmodel remote add NAME URL --default")
     return [push_objects(ws, keys, name, jobs=jobs, progress=progress) for name in names], warnings
+
+
+def already_pushed(
+    ws: Workspace, paths: list[str] | None = None, remote_name: str | None = None
+) -> TransferSummary | None:
+    """What ``push`` would report when the state db shows the remote holds every object
+    the selected pointers need: nothing to send, no network call, no fsspec. None when
+    anything is left to check or send, or something deserves a warning: then run
+    ``push``."""
+    pointers = select_pointers(ws, paths)
+    warnings = list(pointers.warnings)
+    keys = needed_objects(ws, pointers, warnings=warnings)
+    if warnings or not keys:
+        return None
+    remote = open_remote(ws, remote_name)
+    if remote.read_only:
+        return None
+    summary = TransferSummary(remote.name)
+    for algo, oids in sorted(by_algo(keys).items()):
+        if len(ws.state.remote_has(remote.state_key, algo, oids)) != len(oids):
+            return None
+        summary.skipped += len(oids)
+    return summary
 
 
 # --- fetch / pull ------------------------------------------------------------------------

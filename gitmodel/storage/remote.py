@@ -42,7 +42,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
@@ -69,7 +68,7 @@ TMP_DIR = "tmp"
 LIST_THRESHOLD = 16
 LIST_THREADS = 8
 # Default parallel copies to and from a local directory (see Remote.default_jobs).
-LOCAL_JOBS = 4
+LOCAL_JOBS = 8
 # Retries on top of each backend's own: s3fs/botocore, gcsfs and the Azure SDK
 # already retry transient HTTP errors, so one more attempt covers what they do not
 # (e.g. a reset in the middle of a streamed body); the others get three.
@@ -672,6 +671,8 @@ class Remote:
     def _parallel(self, fn: Callable[[Any], T], items: list[Any]) -> list[T]:
         if len(items) <= 1:
             return [fn(i) for i in items]
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(
             min(LIST_THREADS, len(items)), thread_name_prefix="gitmodel-list"
         ) as pool:

@@ -161,3 +161,37 @@ def test_checkout_with_a_missing_model_takes_the_full_path(
     finally:
         if not (root / "small.bin").exists():
             (root / "small.bin").write_bytes(data)
+
+
+def test_a_push_with_nothing_new_skips_the_cli_framework_and_fsspec(tmp_path: Path) -> None:
+    """The second `gitmodel push` (everything already on the remote, as the state db
+    remembers) says so in the full command's words without loading typer, rich or the
+    remote's backend; anything to send goes to the full command."""
+    env = isolated_env(tmp_path)
+    root = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(root)], env=env, check=True)
+    gitmodel(["init"], root, env)
+    (root / "m.bin").write_bytes(os.urandom(1000))
+    gitmodel(["add", "m.bin"], root, env)
+    gitmodel(["remote", "add", "store", str(tmp_path / "store"), "--default"], root, env)
+
+    first, modules = run_probe(["push"], root, env, tmp_path / "first.json")
+    assert first.returncode == 0, first.stderr
+    assert "store: uploaded 1 object(s)" in first.stderr
+    assert imported(modules, "typer")  # there was something to send: the full command
+
+    again, modules = run_probe(["push"], root, env, tmp_path / "again.json")
+    full = subprocess.run(  # an option the fast path leaves to the full command
+        [sys.executable, "-m", "gitmodel", "push", "--jobs", "1"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0 == full.returncode, again.stderr
+    assert again.stderr == full.stderr == "store: uploaded 0 object(s) (0 B), 1 already there\n"
+    assert again.stdout == full.stdout == ""
+    assert "gitmodel.services.transfer" in modules  # the probe really ran the command
+    for package in (*HEAVY, *CLI_FRAMEWORK):
+        assert imported(modules, package) == [], package
