@@ -435,6 +435,36 @@ class Cache:
                     os.unlink(tmp)
         return size
 
+    def add_verified_bytes(self, data: bytes, algo: str, oid: str, *, source: str) -> int:
+        """Store ``data`` as object ``oid`` if it hashes to it; otherwise raise
+        CorruptObjectError naming ``source`` and store nothing. Returns the size."""
+        _check_copy(hash_bytes(data, algo), oid, source)
+        final = str(self.path(algo, oid))
+        tmp: str | None = None
+        try:
+            fd, tmp = self._new_temp()
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                if self.fsync:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.replace(tmp, final)
+            except FileNotFoundError:
+                self._ensure_parent(Path(final))
+                os.replace(tmp, final)
+            tmp = None
+        except OSError as exc:
+            raise disk_error(exc, "to the cache") from None
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
+        return len(data)
+
     def _new_temp(self) -> tuple[int, str]:
         """A new read-only temp file in the cache, open for reading and writing (the
         mode applies to later opens only)."""
