@@ -318,6 +318,11 @@ class Tool:
     def remote_add(self, repo: Path, url: Path) -> list[Cmd]:
         raise NotSupported
 
+    def remote_add_s3(self, repo: Path, url: str, endpoint: str) -> list[Cmd]:
+        """An S3 remote at ``url`` on the S3-compatible service at ``endpoint``
+        (credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)."""
+        raise NotSupported
+
     def push(self, repo: Path) -> list[Cmd]:
         raise NotSupported
 
@@ -374,6 +379,12 @@ class GitModel(Tool):
     def remote_add(self, repo: Path, url: Path) -> list[Cmd]:
         return [self._("remote", "add", "origin", str(url), "--default")]
 
+    def remote_add_s3(self, repo: Path, url: str, endpoint: str) -> list[Cmd]:
+        return [
+            self._("remote", "add", "origin", url, "--default"),
+            self._("remote", "modify", "origin", "endpoint_url", endpoint),
+        ]
+
     def push(self, repo: Path) -> list[Cmd]:
         return [self._("push")]
 
@@ -420,6 +431,12 @@ class Dvc(Tool):
 
     def remote_add(self, repo: Path, url: Path) -> list[Cmd]:
         return [self._("remote", "add", "-d", "storage", str(url))]
+
+    def remote_add_s3(self, repo: Path, url: str, endpoint: str) -> list[Cmd]:
+        return [
+            self._("remote", "add", "-d", "storage", url),
+            self._("remote", "modify", "storage", "endpointurl", endpoint),
+        ]
 
     def push(self, repo: Path) -> list[Cmd]:
         return [self._("push", "-q")]
@@ -774,8 +791,73 @@ def scenario_switch(ctx: Context, tool: Tool) -> None:
     rmtree(repo)
 
 
-def make_push_pull(kind: str, source: Callable[[Data], Path], name: str) -> Callable:
-    """Push to a local-directory remote, then pull into a fresh clone (both timed)."""
+@dataclass
+class S3:
+    """The loopback S3 server (moto) of the remotes kit (shared/remotes), read from the
+    remotes.env its up.sh writes. Between runs the bench empties it through moto's own
+    reset call, so this works with moto only, never with a real S3 account."""
+
+    endpoint: str
+    bucket: str
+    key: str
+    secret: str
+
+    @classmethod
+    def from_env_file(cls, path: str) -> S3:
+        import shlex
+
+        values: dict[str, str] = {}
+        for line in Path(path).read_text().splitlines():
+            words = shlex.split(line)
+            if len(words) == 2 and words[0] == "export" and "=" in words[1]:
+                k, v = words[1].split("=", 1)
+                values[k] = v
+        try:
+            return cls(
+                values["REMOTE_S3_ENDPOINT_URL"],
+                values["REMOTE_S3_BUCKET"],
+                values["REMOTE_S3_KEY"],
+                values["REMOTE_S3_SECRET"],
+            )
+        except KeyError as exc:
+            raise SystemExit(f"{path}: no {exc} (start the kit with SERVERS=s3 up.sh)") from None
+
+    def env(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": self.key,
+            "AWS_SECRET_ACCESS_KEY": self.secret,
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+
+    def _call(self, method: str, path: str) -> None:
+        import http.client
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.endpoint)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+        try:
+            conn.request(method, path)
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status >= 300:
+                raise CommandFailed(
+                    [method, path], resp.status, f"moto answered {resp.status}", None
+                )
+        finally:
+            conn.close()
+
+    def reset(self) -> None:
+        """Drop everything moto holds, then make the bucket again (unsigned: moto allows it)."""
+        self._call("POST", "/moto-api/reset")
+        self._call("PUT", f"/{self.bucket}")
+
+
+def make_push_pull(
+    kind: str, source: Callable[[Data], Path], name: str, s3: S3 | None = None
+) -> Callable:
+    """Push to a local-directory remote (or, with ``s3``, to a fresh prefix of the S3
+    bucket), then pull into a fresh clone (both timed)."""
+    suffix = "-s3" if s3 else ""
 
     def run(ctx: Context, tool: Tool) -> None:
         src = source(ctx.data)
@@ -789,22 +871,27 @@ def make_push_pull(kind: str, source: Callable[[Data], Path], name: str) -> Call
             data_remote.mkdir(parents=True)
             git_init(ctx.runner, git_remote, bare=True)
             repo = ctx.new_repo(tool, f"pp-{kind}-{i}")
-            ctx.runner.run_all(tool.remote_add(repo, data_remote), repo)
+            if s3:
+                s3.reset()  # an empty bucket: nothing from an earlier run, bounded memory
+                url = f"s3://{s3.bucket}/{tool.name}-{kind}-{i}"
+                ctx.runner.run_all(tool.remote_add_s3(repo, url, s3.endpoint), repo)
+            else:
+                ctx.runner.run_all(tool.remote_add(repo, data_remote), repo)
             ctx.runner.run(["git", "remote", "add", "origin", str(git_remote)], repo)
             ctx.place(src, repo / name)
             ctx.runner.run_all(tool.add(repo, [name]), repo)
             ctx.commit(tool, repo, "add", exclude=[name])
             ctx.runner.run(["git", "push", "-q", "--no-verify", "origin", "main"], repo)
-            if not ctx.skipped(f"push-{kind}", tool.name):
+            if not ctx.skipped(f"push-{kind}{suffix}", tool.name):
                 ctx.settle(tool, repo)
-                ctx.measure(f"push-{kind}", tool, tool.push(repo), repo)
+                ctx.measure(f"push-{kind}{suffix}", tool, tool.push(repo), repo)
                 if has_hardlink(git_remote / "lfs", data_remote):
                     ctx.result(
-                        f"push-{kind}", tool.name
+                        f"push-{kind}{suffix}", tool.name
                     ).note = "remote objects are hardlinks (same filesystem: try --remote-dir)"
             else:
                 ctx.runner.run_all(tool.push(repo), repo)
-            if ctx.skipped(f"pull-{kind}", tool.name):
+            if ctx.skipped(f"pull-{kind}{suffix}", tool.name):
                 rmtree(repo)
                 continue
             clone = ctx.repos / f"{tool.name}-pp-{kind}-clone-{i}"
@@ -814,7 +901,7 @@ def make_push_pull(kind: str, source: Callable[[Data], Path], name: str) -> Call
             )
             ctx.runner.run_all(tool.after_clone(clone), clone)
             ctx.settle(tool, clone)
-            ctx.measure(f"pull-{kind}", tool, tool.pull(clone), clone)
+            ctx.measure(f"pull-{kind}{suffix}", tool, tool.pull(clone), clone)
             ok = (
                 same_file(clone / name, src)
                 if src.is_file()
@@ -902,6 +989,30 @@ def build_scenarios(args: argparse.Namespace) -> list[Scenario]:
             git_tools,
         ),
     ]
+    if args.s3_env:
+        s3 = S3.from_env_file(args.s3_env)
+        scenarios += [
+            Scenario(
+                "push-pull-s3",
+                [
+                    ("push-big-s3", f"push one {big} file to S3 (moto on loopback)"),
+                    ("pull-big-s3", f"pull it from S3 into a fresh clone ({big})"),
+                ],
+                make_push_pull("big", lambda d: d.big(1), BIG, s3),
+                lambda d: d.big(1),
+                ("gitmodel", "dvc"),
+            ),
+            Scenario(
+                "push-pull-s3",
+                [
+                    (f"push-dir-{fl}-s3", f"push a dir of {first} small files to S3 (moto)"),
+                    (f"pull-dir-{fl}-s3", f"pull it from S3 into a fresh clone ({first} files)"),
+                ],
+                make_push_pull(f"dir-{fl}", lambda d: d.small_dir(first), f"data{fl}", s3),
+                lambda d: d.small_dir(first),
+                ("gitmodel", "dvc"),
+            ),
+        ]
     return scenarios
 
 
@@ -1037,6 +1148,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="where push-pull puts its local remotes (default: workdir/repos); another "
         "filesystem stops Git LFS from hardlinking instead of copying",
     )
+    p.add_argument(
+        "--s3-env",
+        help="remotes.env of the remotes kit's S3 server (SERVERS=s3 shared/remotes/up.sh "
+        "DIR): adds the push-pull-s3 group (gitmodel and dvc; dvc needs dvc-s3)",
+    )
     p.add_argument("--json", help="write raw results and machine info to this file")
     p.add_argument("--keep", action="store_true", help="keep repos of failed runs")
     p.add_argument("--seed", type=int, default=1, help="seed for small-file sizes")
@@ -1076,6 +1192,8 @@ def main(argv: list[str] | None = None) -> int:
             "GIT_COMMITTER_EMAIL": "bench@example.invalid",
         }
     )
+    if args.s3_env:
+        env.update(S3.from_env_file(args.s3_env).env())
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     runner = Runner(env, args.timeout, workdir / "logs" / f"run-{stamp}.log", args.verbose)
 
