@@ -696,3 +696,27 @@ def test_push_of_a_rotten_cache_object_sends_nothing_and_quarantines_it(
     assert not cache.has(ALGO, rotten)  # a fetch can now bring a good copy
     assert remote.exists_many(ALGO, objects) == set(objects) - {rotten}
     assert state.remote_has(remote.state_key, ALGO, objects) == set(objects) - {rotten}
+
+
+@pytest.mark.parametrize("option", [None, True, "true"], ids=["default", "bool", "text"])
+def test_a_local_remote_fsyncs_each_object_only_when_asked(
+    cache: Cache,
+    state: StateDB,
+    make_objects: MakeObjects,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    option: object,
+) -> None:
+    objects = make_objects(3, size=20_000)
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(3 * MiB))  # the kernel-copy path too
+    objects[cache.add_file(big, ALGO)[0]] = big.read_bytes()
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
+    remote = Remote("disk", str(tmp_path / "remote"), {} if option is None else {"fsync": option})
+
+    transfer.push(cache, remote, state, ALGO, objects)
+
+    assert len(synced) == (0 if option is None else len(objects))
+    assert remote.exists_many(ALGO, objects) == set(objects)
