@@ -82,6 +82,7 @@ SINGLE_PUT_MAX = 8 * 2**20
 SINGLE_GET_MAX = SINGLE_PUT_MAX
 # S3 allows 10,000 parts per multipart upload; keep a margin.
 S3_MAX_PARTS = 9000
+S3_BLOCK_SIZE = 16 * 2**20
 
 _PROTOCOLS = {
     "file": "file",
@@ -301,6 +302,10 @@ def parse_location(
         # Listings of a shared remote go stale as others write: never cache them.
         opts.setdefault("use_listings_cache", False)
         if protocol == "s3":
+            # Parts of multipart uploads and read-ahead blocks: s3fs's 50 MiB buffers
+            # (several copies of them in flight) put a 2 GiB push over 300 MiB of
+            # memory; 16 MiB parts are still 2x what the AWS CLI uses.
+            opts.setdefault("default_block_size", S3_BLOCK_SIZE)
             _rename(opts, "region", "client_kwargs.region_name")
             if timeout is not None:
                 opts["config_kwargs"] = {
@@ -869,7 +874,7 @@ class Remote:
             return
         kwargs: dict[str, Any] = {}
         if self.protocol == "s3" and size:
-            block = getattr(fs, "default_block_size", 50 * 2**20)
+            block = getattr(fs, "default_block_size", S3_BLOCK_SIZE)
             kwargs["block_size"] = max(block, -(-size // S3_MAX_PARTS))
         f = fs.open(final, "wb", **kwargs)
         try:

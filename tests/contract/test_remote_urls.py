@@ -60,6 +60,7 @@ def test_options_are_translated_for_each_backend() -> None:
             "profile": "ci",
             "jobs": 8,
             "retries": 2,
+            "fsync": True,
         },
     )
     assert s3.fs_options == {
@@ -67,7 +68,12 @@ def test_options_are_translated_for_each_backend() -> None:
         "endpoint_url": "http://minio:9000",
         "profile": "ci",
         "use_listings_cache": False,
+        "default_block_size": 16 * 2**20,  # parts and read-ahead: bounded memory
     }
+    assert (
+        parse_location("s3://b", {"default_block_size": 5 * 2**20}).fs_options["default_block_size"]
+        == 5 * 2**20
+    )
     assert s3.display == "s3://b/p at http://minio:9000"
     assert parse_location("gs://b", {"anon": True}).fs_options["token"] == "anon"
     ssh = parse_location("ssh://me@h:2222/srv", {"key_filename": "~/.ssh/k", "known_hosts": False})
