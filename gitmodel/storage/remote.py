@@ -83,6 +83,8 @@ SINGLE_GET_MAX = SINGLE_PUT_MAX
 # S3 allows 10,000 parts per multipart upload; keep a margin.
 S3_MAX_PARTS = 9000
 S3_BLOCK_SIZE = 16 * 2**20
+# Parts of one multipart upload sent in parallel (each S3_BLOCK_SIZE in memory).
+S3_PARTS_IN_FLIGHT = 4
 
 _PROTOCOLS = {
     "file": "file",
@@ -872,11 +874,10 @@ class Remote:
             meter.check(algo, oid, size)
             fs.pipe_file(final, data)
             return
-        kwargs: dict[str, Any] = {}
         if self.protocol == "s3" and size:
-            block = getattr(fs, "default_block_size", S3_BLOCK_SIZE)
-            kwargs["block_size"] = max(block, -(-size // S3_MAX_PARTS))
-        f = fs.open(final, "wb", **kwargs)
+            self._put_s3_parts(fs, final, meter, algo, oid, size)
+            return
+        f = fs.open(final, "wb")
         try:
             _pump(meter, f)
             meter.check(algo, oid, size)
@@ -888,6 +889,61 @@ class Remote:
             _abandon(f, discard=self.protocol == "s3")
             raise
         f.close()
+
+    def _put_s3_parts(
+        self, fs: Any, final: str, meter: _Meter, algo: str, oid: str, size: int
+    ) -> None:
+        """A large object to S3 as a multipart upload whose parts travel in parallel
+        (s3fs's file object sends one at a time), read and hashed in order through
+        ``meter``. Completed only once every byte hashed to ``oid``; aborted (so its
+        parts are not billed) on any failure. At most S3_PARTS_IN_FLIGHT parts are in
+        memory at once."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        bucket, key, _ = fs.split_path(final)
+        block = getattr(fs, "default_block_size", S3_BLOCK_SIZE)
+        part_size = max(block, -(-size // S3_MAX_PARTS))
+        upload_id = fs.call_s3("create_multipart_upload", Bucket=bucket, Key=key)["UploadId"]
+        try:
+            sent: list[Future[Any]] = []
+            with ThreadPoolExecutor(S3_PARTS_IN_FLIGHT, thread_name_prefix="gitmodel-part") as pool:
+                try:
+                    while data := _read_exactly(meter, part_size):
+                        if len(sent) >= S3_PARTS_IN_FLIGHT:
+                            sent[len(sent) - S3_PARTS_IN_FLIGHT].result()
+                        sent.append(
+                            pool.submit(
+                                fs.call_s3,
+                                "upload_part",
+                                Bucket=bucket,
+                                Key=key,
+                                UploadId=upload_id,
+                                PartNumber=len(sent) + 1,
+                                Body=data,
+                            )
+                        )
+                except BaseException:
+                    for future in sent:
+                        future.cancel()
+                    raise
+            meter.check(algo, oid, size)
+            parts = [
+                {"PartNumber": n, "ETag": future.result()["ETag"]}
+                for n, future in enumerate(sent, start=1)
+            ]
+            fs.call_s3(
+                "complete_multipart_upload",
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=key, UploadId=upload_id)
+            raise
+        with contextlib.suppress(Exception):
+            fs.invalidate_cache(final)
 
     def _put_and_rename(
         self, final: str, meter: _Meter, algo: str, oid: str, size: int | None, replace: bool
@@ -1482,6 +1538,19 @@ class _Meter:
 
     def readable(self) -> bool:
         return True
+
+
+def _read_exactly(src: _Meter, n: int) -> bytes:
+    """``n`` bytes from ``src`` (fewer only at its end)."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < n:
+        chunk = src.read(min(CHUNK_SIZE, n - got))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def _pump(src: _Meter, dst: Any) -> None:
