@@ -1193,10 +1193,11 @@ class Remote:
     @contextlib.contextmanager
     def _open_path(self, path: str, oid: str, size: int | None = None) -> Iterator[BinaryIO]:
         """Open for reading, once (callers retry); an absent object is ObjectMissingError."""
-        # s3fs asks for the size (one HEAD) unless told: a listing just did.
-        kwargs = {"size": size} if self.protocol == "s3" and size is not None else {}
         try:
-            f = self.fs.open(path, "rb", **kwargs)
+            if self.protocol == "s3":
+                f: Any = _S3Body(self.fs, path)
+            else:
+                f = self.fs.open(path, "rb")
         except FileNotFoundError:
             raise self._missing(oid) from None
         try:
@@ -1442,6 +1443,30 @@ class _Stoppable:
         if self._progress is not None:
             self._progress(n)
         _stop_if_cancelled(self._cancel)
+
+
+class _S3Body:
+    """An S3 object read front to back from one GET. s3fs's file object sends a HEAD,
+    then a ranged GET per read-ahead block: dozens of requests for a large object, and
+    a server that reads the whole object for each range (moto) gets slower the larger
+    it is."""
+
+    def __init__(self, fs: Any, path: str) -> None:
+        from fsspec.asyn import sync
+
+        self._fs = fs
+        self._sync = sync
+        bucket, key, version = fs.split_path(path)
+        kwargs = {"VersionId": version} if version else {}
+        self._body = fs.call_s3("get_object", Bucket=bucket, Key=key, **kwargs)["Body"]
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            return bytes(self._sync(self._fs.loop, self._body.read))
+        return bytes(self._sync(self._fs.loop, self._body.read, n))
+
+    def close(self) -> None:
+        self._body.close()
 
 
 class _OnceProgress:
