@@ -415,15 +415,10 @@ class Cache:
                 else:
                     got = filecopy.copy_and_hash_file(src_fd, fd, size, algo, progress)
                     _check_copy(got, oid, source)
-                if self.fsync:
-                    os.fsync(fd)
-            finally:
+            except BaseException:
                 os.close(fd)
-            try:
-                os.replace(tmp, final)
-            except FileNotFoundError:
-                self._ensure_parent(Path(final))
-                os.replace(tmp, final)
+                raise
+            self._publish(fd, tmp, final)
             tmp = None
         except OSError as exc:
             if exc.errno in _DISK_FULL_OR_LOCKED:
@@ -438,24 +433,19 @@ class Cache:
     def add_verified_bytes(self, data: bytes, algo: str, oid: str, *, source: str) -> int:
         """Store ``data`` as object ``oid`` if it hashes to it; otherwise raise
         CorruptObjectError naming ``source`` and store nothing. Returns the size."""
+        from gitmodel.storage.filecopy import write_whole
+
         _check_copy(hash_bytes(data, algo), oid, source)
         final = str(self.path(algo, oid))
         tmp: str | None = None
         try:
             fd, tmp = self._new_temp()
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                if self.fsync:
-                    os.fsync(fd)
-            finally:
+                write_whole(fd, data)
+            except BaseException:
                 os.close(fd)
-            try:
-                os.replace(tmp, final)
-            except FileNotFoundError:
-                self._ensure_parent(Path(final))
-                os.replace(tmp, final)
+                raise
+            self._publish(fd, tmp, final)
             tmp = None
         except OSError as exc:
             raise disk_error(exc, "to the cache") from None
@@ -464,6 +454,20 @@ class Cache:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp)
         return len(data)
+
+    def _publish(self, fd: int, tmp: str, final: str) -> None:
+        """Flush (when configured) and close the written temp file ``fd``, then rename it
+        to ``final``: readers only ever see a whole object."""
+        try:
+            if self.fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:  # the first object of its prefix directory
+            self._ensure_parent(Path(final))
+            os.replace(tmp, final)
 
     def _new_temp(self) -> tuple[int, str]:
         """A new read-only temp file in the cache, open for reading and writing (the
