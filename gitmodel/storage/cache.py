@@ -168,7 +168,6 @@ class Cache:
         # re-verifies them, so a crash can cost an object, never a silent corruption.
         self.fsync = fsync
         self._made_dirs: set[Path] = set()
-        self._made_strs: set[str] = set()
         self._tmp: str | None = None
         self._no_reflink: set[str] = set()  # workspace directories where reflink failed
 
@@ -308,8 +307,8 @@ class Cache:
         strings. Read, hash, and only if the object is new: create a read-only temp
         (mode set at creation), write, rename. Safe to call from several threads."""
         from gitmodel.hashing import hash_bytes
+        from gitmodel.storage.filecopy import publish, write_whole
 
-        tmp: str | None = None
         try:
             fd = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
             try:
@@ -317,32 +316,14 @@ class Cache:
             finally:
                 os.close(fd)
             oid = hash_bytes(data, algo)
-            parent = f"{self._root_str}/{algo}/{oid[:2]}"
-            final = f"{parent}/{oid[2:]}"
+            final = f"{self._root_str}/{algo}/{oid[:2]}/{oid[2:]}"
             if os.path.exists(final):
                 return oid, len(data)
-            if parent not in self._made_strs:
-                os.makedirs(parent, exist_ok=True)
-                self._made_strs.add(parent)
             tmp = f"{self._tmp_str()}/obj-{os.getpid()}-{next(_TMP_NAMES)}"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, READ_ONLY)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                if self.fsync:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, final)
-            tmp = None
-        except BaseException as exc:
-            if tmp is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-            if isinstance(exc, OSError):
-                raise disk_error(exc, f"{src} to the cache") from None
-            raise
+            publish(fd, tmp, final, lambda fd: write_whole(fd, data), fsync=self.fsync)
+        except OSError as exc:
+            raise disk_error(exc, f"{src} to the cache") from None
         return oid, len(data)
 
     def _tmp_str(self) -> str:
@@ -398,16 +379,14 @@ class Cache:
         from gitmodel.storage import filecopy
 
         final = str(self.path(algo, oid))
-        tmp: str | None = None
         try:
             size = os.fstat(src_fd).st_size
             if size <= filecopy.SMALL:
                 # Checked before anything is written: a bad object costs no temp file.
                 data = filecopy.read_whole(src_fd, size)
-                got = hash_bytes(data, algo)
-                _check_copy(got, oid, source)
-            fd, tmp = self._new_temp()
-            try:
+                _check_copy(hash_bytes(data, algo), oid, source)
+
+            def write(fd: int) -> None:
                 if size <= filecopy.SMALL:
                     filecopy.write_whole(fd, data)
                     if progress is not None:
@@ -415,59 +394,30 @@ class Cache:
                 else:
                     got = filecopy.copy_and_hash_file(src_fd, fd, size, algo, progress)
                     _check_copy(got, oid, source)
-            except BaseException:
-                os.close(fd)
-                raise
-            self._publish(fd, tmp, final)
-            tmp = None
+
+            fd, tmp = self._new_temp()
+            filecopy.publish(fd, tmp, final, write, fsync=self.fsync)
         except OSError as exc:
             if exc.errno in _DISK_FULL_OR_LOCKED:
                 raise disk_error(exc, "to the cache") from None
             raise
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
         return size
 
     def add_verified_bytes(self, data: bytes, algo: str, oid: str, *, source: str) -> int:
         """Store ``data`` as object ``oid`` if it hashes to it; otherwise raise
         CorruptObjectError naming ``source`` and store nothing. Returns the size."""
-        from gitmodel.storage.filecopy import write_whole
+        from gitmodel.storage import filecopy
 
         _check_copy(hash_bytes(data, algo), oid, source)
         final = str(self.path(algo, oid))
-        tmp: str | None = None
         try:
             fd, tmp = self._new_temp()
-            try:
-                write_whole(fd, data)
-            except BaseException:
-                os.close(fd)
-                raise
-            self._publish(fd, tmp, final)
-            tmp = None
+            filecopy.publish(
+                fd, tmp, final, lambda fd: filecopy.write_whole(fd, data), fsync=self.fsync
+            )
         except OSError as exc:
             raise disk_error(exc, "to the cache") from None
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
         return len(data)
-
-    def _publish(self, fd: int, tmp: str, final: str) -> None:
-        """Flush (when configured) and close the written temp file ``fd``, then rename it
-        to ``final``: readers only ever see a whole object."""
-        try:
-            if self.fsync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.replace(tmp, final)
-        except FileNotFoundError:  # the first object of its prefix directory
-            self._ensure_parent(Path(final))
-            os.replace(tmp, final)
 
     def _new_temp(self) -> tuple[int, str]:
         """A new read-only temp file in the cache, open for reading and writing (the

@@ -54,6 +54,31 @@ def write_whole(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def publish(fd: int, tmp: str, final: str, write: Callable[[int], object], *, fsync: bool) -> None:
+    """Fill the open temp file ``fd`` (named ``tmp``) with ``write(fd)``, flush it when
+    asked, close it and rename it to ``final``, creating ``final``'s directory if it is
+    the first of its prefix. Readers only ever see a whole object; on any failure the
+    temp file is removed and the error raised."""
+    published = False
+    try:
+        try:
+            write(fd)
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(tmp, final)
+        published = True
+    finally:
+        if not published:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
 def copy_and_hash_file(
     src_fd: int, dst_fd: int, size: int, algo: str, progress: Progress = None
 ) -> str:

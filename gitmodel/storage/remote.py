@@ -716,15 +716,7 @@ class Remote:
             )
 
         def attempt() -> int:
-            try:
-                src = open(local_path, "rb")  # noqa: SIM115 - closed below
-            except FileNotFoundError:
-                raise ObjectMissingError(
-                    f"object {oid[:12]} is not in the local cache", fix="gitmodel fetch"
-                ) from None
-            except OSError as exc:
-                raise GitModelError(f"cannot read {local_path}: {exc.strerror or exc}") from None
-            with src:
+            with os.fdopen(_open_cached(local_path, oid), "rb") as src:
                 size = os.fstat(src.fileno()).st_size
                 local = _LocalSource(src, local_path)
                 return self.upload_stream(
@@ -754,14 +746,7 @@ class Remote:
 
         progress.restart()
         _stop_if_cancelled(cancel)
-        try:
-            src = os.open(local_path, os.O_RDONLY)
-        except FileNotFoundError:
-            raise ObjectMissingError(
-                f"object {oid[:12]} is not in the local cache", fix="gitmodel fetch"
-            ) from None
-        except OSError as exc:
-            raise GitModelError(f"cannot read {local_path}: {exc.strerror or exc}") from None
+        src = _open_cached(local_path, oid)
         try:
             size = os.fstat(src).st_size
             data: bytes | None = None
@@ -792,6 +777,8 @@ class Remote:
     def _publish_local(self, algo: str, oid: str, write: Callable[[int], None]) -> None:
         """Write an object with ``write(fd)`` to a temporary in ``<root>/tmp/``, make it
         read-only, and rename it into place; on any failure remove the temporary."""
+        from gitmodel.storage import filecopy
+
         final = self.object_path(algo, oid)
         tmp_dir = f"{self.root}/{TMP_DIR}"
         tmp = f"{tmp_dir}/{algo}-{oid[:16]}-{uuid.uuid4().hex[:12]}.tmp"
@@ -800,25 +787,12 @@ class Remote:
         except FileNotFoundError:
             os.makedirs(tmp_dir, exist_ok=True)
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o444)
-        published = False
-        try:
-            try:
-                write(fd)
-                os.fchmod(fd, 0o444)  # whatever the umask: a shared remote stays readable
-                if self.fsync:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
-            try:
-                os.replace(tmp, final)
-            except FileNotFoundError:  # the first object of its prefix directory
-                os.makedirs(os.path.dirname(final), exist_ok=True)
-                os.replace(tmp, final)
-            published = True
-        finally:
-            if not published:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
+
+        def write_read_only(fd: int) -> None:
+            write(fd)
+            os.fchmod(fd, 0o444)  # whatever the umask: a shared remote stays readable
+
+        filecopy.publish(fd, tmp, final, write_read_only, fsync=self.fsync)
 
     def upload_stream(
         self,
@@ -1423,6 +1397,18 @@ def _check_local_object(got: str, oid: str, count: int) -> None:
             f"{got[:12]}); it was not uploaded",
             fix="gitmodel fetch",
         )
+
+
+def _open_cached(local_path: str | os.PathLike[str], oid: str) -> int:
+    """Open the cache's copy of ``oid`` for reading; a one-line error if it cannot be."""
+    try:
+        return os.open(local_path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise ObjectMissingError(
+            f"object {oid[:12]} is not in the local cache", fix="gitmodel fetch"
+        ) from None
+    except OSError as exc:
+        raise GitModelError(f"cannot read {local_path}: {exc.strerror or exc}") from None
 
 
 def _stop_if_cancelled(cancel: threading.Event | None) -> None:
