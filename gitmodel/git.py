@@ -9,13 +9,17 @@ is imported lazily, only for the few operations where its object model helps
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from gitmodel import git_light
 from gitmodel.errors import GitError, NotARepositoryError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import subprocess
 
 POINTER_PATHSPEC = "*.gitmodel"
 
@@ -37,6 +41,8 @@ def run_git(
     check: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` and return the completed process (bytes)."""
+    import subprocess  # ~8 ms: status and the hooks' fast paths ask through git_light
+
     cmd = ["git", *args]
     try:
         proc = subprocess.run(
@@ -49,6 +55,17 @@ def run_git(
         detail = err[-1] if err else f"exit code {proc.returncode}"
         raise GitError(f"git {' '.join(cmd[1:3])} failed: {detail}")
     return proc
+
+
+def _quick(args: list[str], cwd: str) -> bytes | None:
+    """stdout of ``git ARGS`` through ``git_light`` (no subprocess import): for the
+    questions ``status`` asks on every run. None if git failed: ask ``run_git``, which
+    reports the error."""
+    try:
+        code, out = git_light.run(args, cwd)
+    except OSError:
+        return None
+    return out if code == 0 else None
 
 
 def is_blob(blob: str, data: bytes) -> bool:
@@ -82,21 +99,21 @@ class Git:
         where = Path(cwd or os.getcwd())
         if not where.is_dir():
             raise UsageError(f"{where} is not a directory")
-        proc = run_git(
-            [
-                "rev-parse",
-                "--path-format=absolute",
-                "--show-toplevel",
-                "--git-dir",
-                "--git-common-dir",
-                "--git-path",
-                "hooks",
-            ],
-            cwd=where,
-            check=False,
-        )
-        lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-        if proc.returncode != 0 or len(lines) != 4:
+        args = [
+            "rev-parse",
+            "--path-format=absolute",
+            "--show-toplevel",
+            "--git-dir",
+            "--git-common-dir",
+            "--git-path",
+            "hooks",
+        ]
+        out = _quick(args, str(where))
+        if out is None:
+            proc = run_git(args, cwd=where, check=False)
+            out = proc.stdout if proc.returncode == 0 else b""
+        lines = out.decode("utf-8", "surrogateescape").splitlines()
+        if len(lines) != 4:
             raise NotARepositoryError(
                 f"{where} is not inside a Git work tree", fix="git init && gitmodel init"
             )
@@ -122,15 +139,11 @@ class Git:
 
     def pointer_files(self) -> list[str]:
         """Pointer files in the work tree: tracked, plus untracked ones not ignored."""
-        out = self.run(
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-            "--",
-            POINTER_PATHSPEC,
-        )
+        args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+        args += ["--", POINTER_PATHSPEC]
+        out = _quick(args, str(self.root))
+        if out is None:
+            out = self.run(*args)  # again, to report the error
         seen = dict.fromkeys(p for p in out.decode("utf-8", "surrogateescape").split("\0") if p)
         return [p for p in seen if (self.root / p).exists()]
 

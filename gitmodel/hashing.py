@@ -8,7 +8,6 @@ hashing primitive, imported on first use.
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
 import re
@@ -59,6 +58,8 @@ def new_hasher(algo: str, size_hint: int = 0) -> Hasher:
 
         threads = blake3.AUTO if size_hint >= _THREADED_MIN else 1
         return blake3(max_threads=threads)
+    import hashlib  # only for sha256 / md5: loading OpenSSL costs ~4 ms
+
     return hashlib.new(algo)
 
 

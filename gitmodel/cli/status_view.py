@@ -4,7 +4,6 @@ The typer command uses the same function, so both paths print the same."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -26,6 +25,8 @@ def run_status(paths: list[str], *, as_json: bool = False, check: bool = False) 
     ws = Workspace.open()
     results = status(ws, paths)
     if as_json:
+        import json
+
         sys.stdout.write(json.dumps([r.to_json() for r in results], indent=2) + "\n")
     elif not results:
         sys.stderr.write("No models tracked yet (track one with: gitmodel add PATH)\n")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from gitmodel.config import CONFIG_FILE, Config, load_config
+from gitmodel.config import CONFIG_FILE, Config, load_config, quick_config
 from gitmodel.errors import NotARepositoryError, UnsafePathError, UsageError
 from gitmodel.git import Git
 from gitmodel.pointer import SUFFIX
@@ -35,7 +35,10 @@ class Workspace:
             raise NotARepositoryError(
                 f"{git.root} is not set up for gitmodel (no {CONFIG_FILE})", fix="gitmodel init"
             )
-        return cls(git=git, config=load_config(git.root, git.git_dir), cwd=where)
+        config = quick_config(str(git.root), str(git.git_dir))  # plain TOML: no tomllib
+        if config is None:
+            config = load_config(git.root, git.git_dir)
+        return cls(git=git, config=config, cwd=where)
 
     @property
     def root(self) -> Path:
