@@ -3,14 +3,23 @@ pointer. Fast path: unchanged files are answered from the state db without hashi
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from gitmodel.errors import GitModelError
 from gitmodel.hashing import hash_file
 from gitmodel.pointer import Pointer
-from gitmodel.services.tracking import Tracked, scan_dir, select_models, workspace_file_oid
+from gitmodel.services.tracking import (
+    ScannedFile,
+    Tracked,
+    listing_digest,
+    scan_dir,
+    select_models,
+    workspace_file_oid,
+)
 from gitmodel.services.workspace import Workspace
 from gitmodel.storage import manifests
+from gitmodel.storage.state import RACY_NS, DirVerdict
 
 CLEAN = "clean"
 MODIFIED = "modified"
@@ -63,6 +72,19 @@ def _file_status(ws: Workspace, t: Tracked, pointer: Pointer) -> ModelStatus:
 
 def _dir_status(ws: Workspace, t: Tracked, pointer: Pointer) -> ModelStatus:
     path = ws.abspath(t.model)
+    files = None
+    verdict = ws.state.dir_verdict(t.model)
+    if verdict is not None:
+        if (verdict.algo, verdict.oid) == (pointer.algo, pointer.oid) and path.is_dir():
+            # Found clean before: if neither the listing (names, inodes, mtimes, sizes)
+            # nor the cache directories of its objects changed since, it still is.
+            files = scan_dir(ws, path)
+            if (
+                listing_digest(files) == verdict.listing
+                and ws.cache.prefix_stamp(pointer.algo, verdict.prefixes) == verdict.cache_stamp
+            ):
+                return ModelStatus(t.model, [CLEAN], pointer)
+        ws.state.forget_dir_verdict(t.model)
     if not ws.cache.has(pointer.algo, pointer.oid):
         exists = path.is_dir()
         return ModelStatus(
@@ -75,7 +97,8 @@ def _dir_status(ws: Workspace, t: Tracked, pointer: Pointer) -> ModelStatus:
     if not path.is_dir():
         return ModelStatus(t.model, [MISSING], pointer)
     wanted = manifest.by_path()
-    files = scan_dir(ws, path)
+    if files is None:
+        files = scan_dir(ws, path)
     known = ws.state.lookup_prefix(t.model + "/")
     changed: list[str] = []
     fresh = []
@@ -100,12 +123,27 @@ def _dir_status(ws: Workspace, t: Tracked, pointer: Pointer) -> ModelStatus:
     absent = needed - ws.cache.present(pointer.algo, needed)
     if absent:
         states.append(NOT_IN_CACHE)
+    if not states and not fresh:
+        _remember_clean(ws, t.model, pointer, files, needed)
     detail = None
     if changed or missing_inside:
         detail = f"{len(changed)} changed or new, {len(missing_inside)} missing file(s)"
     return ModelStatus(
         t.model, states or [CLEAN], pointer, detail, sorted(changed + missing_inside)
     )
+
+
+def _remember_clean(
+    ws: Workspace, model: str, pointer: Pointer, files: list[ScannedFile], oids: set[str]
+) -> None:
+    """Record a directory found clean with every file trusted from the state db (so no
+    file's mtime is racy), if its cache directories are settled too."""
+    prefixes = tuple(sorted({oid[:2] for oid in oids} | {pointer.oid[:2]}))
+    settled = time.time_ns() - RACY_NS
+    stamp = ws.cache.prefix_stamp(pointer.algo, prefixes, settled_before_ns=settled)
+    if stamp is not None:
+        verdict = DirVerdict(pointer.algo, pointer.oid, listing_digest(files), prefixes, stamp)
+        ws.state.record_dir_verdict(model, verdict)
 
 
 def status(ws: Workspace, paths: list[str] | None = None) -> list[ModelStatus]:

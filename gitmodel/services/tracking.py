@@ -8,9 +8,10 @@ import stat as stat_mod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gitmodel.errors import PointerError, UnsafePathError, UsageError
-from gitmodel.hashing import hash_file
+from gitmodel.hashing import hash_bytes, hash_file
 from gitmodel.pointer import SUFFIX, Pointer, parse_pointer
 from gitmodel.services.workspace import Workspace
 
@@ -82,8 +83,9 @@ def workspace_file_oid(ws: Workspace, rel: str, path: Path, st: os.stat_result) 
     return oid
 
 
-@dataclass(frozen=True)
-class ScannedFile:
+class ScannedFile(NamedTuple):
+    """A file found by ``scan_dir`` (a tuple: a scan makes tens of thousands)."""
+
     rel: str  # relative to the scanned directory, POSIX
     path: str  # absolute
     st: os.stat_result
@@ -126,6 +128,16 @@ def scan_dir(ws: Workspace, directory: Path) -> list[ScannedFile]:
                     found.append(ScannedFile(rel, entry.path, entry.stat()))
     found.sort(key=lambda f: f.rel)
     return found
+
+
+def listing_digest(files: list[ScannedFile]) -> str:
+    """A digest of what ``scan_dir`` found: names, inodes, mtimes, sizes and modes. Equal
+    digests mean no file was added, removed, replaced or written to in between (as far
+    as stats can tell, which is what the state db trusts for single files too)."""
+    text = "\n".join(
+        f"{f.rel}\0{f.st.st_ino}\0{f.st.st_mtime_ns}\0{f.st.st_size}\0{f.st.st_mode}" for f in files
+    )
+    return hash_bytes(text.encode("utf-8", "surrogateescape"), "blake3")
 
 
 def check_trackable(ws: Workspace, rel: str) -> Path:

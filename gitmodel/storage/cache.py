@@ -9,12 +9,10 @@ the workspace re-hashes it on the way, so a corrupted cache is found, never spre
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import itertools
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -41,6 +39,8 @@ Progress = Callable[[int], object] | None
 
 def _syncfs(path: Path) -> None:
     """Flush the filesystem holding ``path`` (one call for a whole batch of objects)."""
+    import ctypes
+
     fd = os.open(path, os.O_RDONLY)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -206,6 +206,26 @@ class Cache:
             found.update(prefix + rest for rest in rests & names)
         return found
 
+    def prefix_stamp(
+        self, algo: str, prefixes: Iterable[str], settled_before_ns: int | None = None
+    ) -> str | None:
+        """A digest of the stats of the prefix directories ``prefixes`` of ``algo``:
+        it changes whenever an object is added to or removed from any of them. None
+        if one is missing or (with ``settled_before_ns``) was modified at or after that
+        time, too recently for its mtime to tell a later change apart."""
+        parts = [self._root_str, algo]
+        for prefix in prefixes:
+            if len(prefix) != 2 or not all(c in "0123456789abcdef" for c in prefix):
+                return None
+            try:
+                st = os.stat(f"{self._root_str}/{algo}/{prefix}")
+            except OSError:
+                return None
+            if settled_before_ns is not None and st.st_mtime_ns >= settled_before_ns:
+                return None
+            parts.append(f"{prefix}:{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}")
+        return hash_bytes("\n".join(parts).encode(), "blake3")
+
     def size(self, algo: str, oid: str) -> int | None:
         try:
             return self.path(algo, oid).stat().st_size
@@ -247,6 +267,8 @@ class Cache:
     def _temp(self) -> Iterator[tuple[BinaryIO, Path]]:
         """A temp file in the cache that is removed unless it was renamed into place."""
         try:
+            import tempfile
+
             fd, name = tempfile.mkstemp(prefix="obj-", dir=self.tmp_dir())
         except OSError as exc:
             raise disk_error(exc, f"to the cache at {self.root}") from None

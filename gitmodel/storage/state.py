@@ -7,6 +7,10 @@
 - ``pointer_texts``: Git blob id -> the pointer text it holds, so scanning the pointers
   of many commits (pre-push, gc, push/fetch of history) reads each version from Git
   once. A blob id names its content for ever; readers still check it (``git.is_blob``).
+- ``dir_verdicts``: a tracked directory last found clean: the digest of its listing
+  (names and stats) and of its cache prefix directories' stats, so ``status`` of an
+  unchanged directory of many files needs the listing only (no manifest, no row per
+  file). Recorded only from non-racy stats, like ``files``.
 
 It is only a memo: losing it costs time, never correctness. An entry whose file was
 modified within ``RACY_NS`` of being recorded is not trusted (the "racy git"
@@ -21,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 RACY_NS = 1_000_000_000
 # remote_has: from this many objects asked about, scan the remote's rows (up to
@@ -48,11 +52,32 @@ CREATE TABLE IF NOT EXISTS pointer_texts (
     blob TEXT PRIMARY KEY,
     text BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dir_verdicts (
+    model TEXT PRIMARY KEY,
+    algo TEXT NOT NULL,
+    oid TEXT NOT NULL,
+    listing TEXT NOT NULL,
+    prefixes TEXT NOT NULL,
+    cache_stamp TEXT NOT NULL
+) WITHOUT ROWID;
 """
 # Pointer texts longer than this are not remembered (gitmodel writes them under 1 KiB).
 POINTER_TEXT_MAX = 4096
 
 T = TypeVar("T")
+
+
+class DirVerdict(NamedTuple):
+    """A tracked directory found clean: its pointer's (algo, oid), the digest of its
+    listing, the cache prefix directories its objects live in, and their stamp."""
+
+    algo: str
+    oid: str
+    listing: str
+    prefixes: tuple[str, ...]
+    cache_stamp: str
+
+
 Row = tuple[int, int, int, str, str, int]  # inode, mtime_ns, size, algo, oid, recorded_ns
 FileRow = tuple[str, os.stat_result, str, str]  # path, stat, algo, oid
 
@@ -272,3 +297,37 @@ class StateDB:
             "INSERT OR REPLACE INTO pointer_texts VALUES (?,?)",
             [(blob, text) for blob, text in texts.items() if len(text) <= POINTER_TEXT_MAX],
         )
+
+    # --- directory verdicts -------------------------------------------------------
+
+    def dir_verdict(self, model: str) -> DirVerdict | None:
+        row = self._safely(
+            lambda c: c.execute(
+                "SELECT algo, oid, listing, prefixes, cache_stamp FROM dir_verdicts "
+                "WHERE model = ?",
+                (model,),
+            ).fetchone(),
+            None,
+        )
+        if row is None:
+            return None
+        algo, oid, listing, prefixes, stamp = row
+        return DirVerdict(algo, oid, listing, tuple(prefixes.split(",")), stamp)
+
+    def record_dir_verdict(self, model: str, verdict: DirVerdict) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO dir_verdicts VALUES (?,?,?,?,?,?)",
+            [
+                (
+                    model,
+                    verdict.algo,
+                    verdict.oid,
+                    verdict.listing,
+                    ",".join(verdict.prefixes),
+                    verdict.cache_stamp,
+                )
+            ],
+        )
+
+    def forget_dir_verdict(self, model: str) -> None:
+        self._write("DELETE FROM dir_verdicts WHERE model = ?", [(model,)])

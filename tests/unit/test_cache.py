@@ -7,6 +7,7 @@ import io
 import os
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -580,3 +581,30 @@ def test_replacing_a_large_file_retires_the_old_one_in_the_background(
     while [p for p in work.iterdir() if p != dest] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [p.name for p in work.iterdir()] == ["model.bin"]
+
+
+def test_prefix_stamp_changes_when_an_object_comes_or_goes(cache: Cache) -> None:
+    oid_a = cache.add_bytes(b"first", "blake3")
+    prefixes = [oid_a[:2]]
+    before = cache.prefix_stamp("blake3", prefixes)
+    assert before is not None and before == cache.prefix_stamp("blake3", prefixes)
+    prefix_dir = cache.root / "blake3" / oid_a[:2]
+    os.utime(prefix_dir, ns=(1, 1))  # a removal later: the mtime moves
+    settled = cache.prefix_stamp("blake3", prefixes)
+    os.chmod(cache.path("blake3", oid_a), 0o644)
+    cache.path("blake3", oid_a).unlink()
+    assert cache.prefix_stamp("blake3", prefixes) not in (before, settled)
+
+
+def test_prefix_stamp_refuses_missing_racy_and_bad_prefixes(cache: Cache) -> None:
+    oid = cache.add_bytes(b"x", "blake3")
+    second_ago = time.time_ns() - 10**9
+    # Written just now: within the racy second.
+    assert cache.prefix_stamp("blake3", [oid[:2]], settled_before_ns=second_ago) is None
+    old = second_ago - 10**10
+    os.utime(cache.root / "blake3" / oid[:2], ns=(old, old))
+    assert cache.prefix_stamp("blake3", [oid[:2]], settled_before_ns=second_ago) is not None
+    missing = "00" if oid[:2] != "00" else "01"
+    assert cache.prefix_stamp("blake3", [missing]) is None
+    for bad in ("../x", "A0", "0", "zz"):
+        assert cache.prefix_stamp("blake3", [bad]) is None

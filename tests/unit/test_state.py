@@ -339,3 +339,22 @@ def test_a_deleted_state_db_only_costs_time(tmp_path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     assert_recreated_and_usable(path)
+
+
+def test_a_directory_verdict_round_trips_and_is_replaced_and_forgotten(db: StateDB) -> None:
+    verdict = state_mod.DirVerdict("blake3", OID, "digest", ("00", "ab"), "stamp")
+    assert db.dir_verdict("models/m") is None
+    db.record_dir_verdict("models/m", verdict)
+    assert db.dir_verdict("models/m") == verdict
+    newer = verdict._replace(oid=OTHER, prefixes=("ff",))
+    db.record_dir_verdict("models/m", newer)
+    assert db.dir_verdict("models/m") == newer
+    db.forget_dir_verdict("models/m")
+    assert db.dir_verdict("models/m") is None
+
+
+def test_a_corrupt_db_has_no_directory_verdicts(db: StateDB) -> None:
+    db.record_dir_verdict("m", state_mod.DirVerdict("blake3", OID, "d", ("00",), "s"))
+    db.close()
+    db.path.write_bytes(b"not a database" * 100)
+    assert db.dir_verdict("m") is None
