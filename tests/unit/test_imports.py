@@ -122,6 +122,18 @@ def test_status_imports_no_heavy_library(repo: tuple[Path, dict[str, str]], tmp_
         assert imported(modules, package) == [], package
 
 
+def test_status_start_up_skips_subprocess_tomllib_and_tempfile(
+    repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """Each costs 5-10 ms of a status that takes ~150 ms: git is asked through
+    git_light, a plain config is read by plain_toml, temp files are made on demand."""
+    root, env = repo
+    proc, modules = run_probe(["status"], root, env, tmp_path / "modules.json")
+    assert proc.returncode == 0, proc.stderr
+    for module in ("subprocess", "tomllib", "tempfile", "hashlib"):
+        assert module not in modules, module
+
+
 def test_status_json_imports_no_heavy_library(
     repo: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
