@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitmodel.errors import UsageError
+from gitmodel.errors import GitModelError, UsageError
 from gitmodel.manifest import Entry, make_manifest
 from gitmodel.metrics import parse_metrics_text
 from gitmodel.pointer import SUFFIX, Pointer, format_pointer
@@ -24,11 +25,18 @@ from gitmodel.services.tracking import (
 )
 from gitmodel.services.workspace import Workspace
 from gitmodel.storage import manifests
+from gitmodel.storage.cache import Cache
 from gitmodel.storage.state import FileRow, Row
 
-# Small files: the work is file-system latency (cold reads, creates, renames), not CPU,
-# so more threads than cores keep the disk busy; large ones are hashed with threads.
-_SMALL_FILE_JOBS = max(16, 16 * (os.cpu_count() or 1))
+# Small files: the work is system calls (open, read, create, rename) and file-system
+# latency. Threads share one interpreter lock, and every system call hands it over:
+# 32 threads spent more time passing the lock than working (50k files: 12.4 s against
+# 5.4 s in 4 processes, 8.4 s in 4 threads). So many files go to worker processes,
+# a few to a small pool of threads. Large files are hashed with threads already.
+_CPUS = os.cpu_count() or 1
+_SMALL_FILE_JOBS = max(4, 2 * _CPUS)
+_SMALL_FILE_PROCS = max(2, min(8, 2 * _CPUS))
+_PROCESS_MIN = 2048  # from this many small files, starting processes pays for itself
 _SMALL_FILE = 1024 * 1024  # read whole (as cache.add_small does); larger: add_file
 _CHUNK_MAX = 256
 
@@ -154,27 +162,90 @@ def _chunks(items: list[ScannedFile], jobs: int) -> list[list[ScannedFile]]:
 def _cache_files(
     ws: Workspace, files: list[ScannedFile], progress: Progress
 ) -> Iterator[tuple[ScannedFile, str]]:
-    """Put the files of a directory into the cache: small ones by a pool of threads in
-    batches (their cost is file-system latency, so more threads than cores keep the
-    disk busy), large ones one at a time (each is hashed by several threads already)."""
+    """Put the files of a directory into the cache: small ones in batches by worker
+    processes or threads (see ``_SMALL_FILE_JOBS``), large ones one at a time (each is
+    hashed by several threads already)."""
     cache, algo = ws.cache, ws.algo
     small = [f for f in files if f.st.st_size <= _SMALL_FILE]
     large = [f for f in files if f.st.st_size > _SMALL_FILE]
-
-    def batch(chunk: list[ScannedFile]) -> tuple[list[ScannedFile], list[str]]:
-        return chunk, [cache.add_small(f.path, algo)[0] for f in chunk]
-
     if small:
-        jobs = min(_SMALL_FILE_JOBS, max(1, len(small) // 8))
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for chunk, oids in pool.map(batch, _chunks(small, jobs)):
-                yield from zip(chunk, oids, strict=True)
-                progress.advance(sum(f.st.st_size for f in chunk))
-                progress.file_done(len(chunk))
+        if len(small) >= _PROCESS_MIN and _can_fork():
+            results = _small_in_processes(cache, algo, small)
+        else:
+            results = _small_in_threads(cache, algo, small)
+        for chunk, oids in results:
+            yield from zip(chunk, oids, strict=True)
+            progress.advance(sum(f.st.st_size for f in chunk))
+            progress.file_done(len(chunk))
     for f in large:
         oid, _ = cache.add_file(Path(f.path), algo, fsync=False, progress=progress.advance)
         yield f, oid
         progress.file_done()
+
+
+Batches = Iterator[tuple[list[ScannedFile], list[str]]]
+
+
+def _small_in_threads(cache: Cache, algo: str, small: list[ScannedFile]) -> Batches:
+    def batch(chunk: list[ScannedFile]) -> tuple[list[ScannedFile], list[str]]:
+        return chunk, [cache.add_small(f.path, algo)[0] for f in chunk]
+
+    jobs = min(_SMALL_FILE_JOBS, max(1, len(small) // 8))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(batch, _chunks(small, jobs))
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _small_in_processes(cache: Cache, algo: str, small: list[ScannedFile]) -> Batches:
+    """Batches of small files added by forked workers (each its own interpreter lock).
+
+    Workers ignore Ctrl-C: the parent stops handing out batches, waits for the ones
+    under way (each object is written whole or not at all) and re-raises."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    chunks = _chunks(small, _SMALL_FILE_PROCS)
+    pool = ProcessPoolExecutor(
+        max_workers=_SMALL_FILE_PROCS,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_ignore_interrupts,
+    )
+    try:
+        futures = [
+            pool.submit(_add_small_batch, str(cache.root), cache.fsync, algo, [f.path for f in c])
+            for c in chunks
+        ]
+        for chunk, future in zip(chunks, futures, strict=True):
+            yield chunk, future.result()
+    except BrokenProcessPool:
+        raise GitModelError(
+            "a worker process adding files died (out of memory?); nothing was changed"
+        ) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_worker_caches: dict[tuple[str, bool], Cache] = {}
+
+
+def _add_small_batch(root: str, fsync: bool, algo: str, paths: list[str]) -> list[str]:
+    """In a worker process: add ``paths`` to the cache at ``root``; their oids."""
+    cache = _worker_caches.get((root, fsync))
+    if cache is None:
+        cache = _worker_caches[(root, fsync)] = Cache(Path(root), fsync=fsync)
+    return [cache.add_small(path, algo)[0] for path in paths]
 
 
 def _add_dir(ws: Workspace, rel: str, path: Path, progress: Progress) -> tuple[str, int, int]:
