@@ -39,6 +39,7 @@ _SMALL_FILE_PROCS = max(2, min(8, 2 * _CPUS))
 _PROCESS_MIN = 2048  # from this many small files, starting processes pays for itself
 _SMALL_FILE = 1024 * 1024  # read whole (as cache.add_small does); larger: add_file
 _CHUNK_MAX = 256
+_RECORD_BATCH = 5000  # state rows written while the workers still copy
 
 
 @dataclass
@@ -268,10 +269,17 @@ def _add_dir(ws: Workspace, rel: str, path: Path, progress: Progress) -> tuple[s
         else:
             todo.append(f)
     progress.start(f"adding {ws.display(rel)}", sum(f.st.st_size for f in todo), len(todo))
-    recorded = []
+    recorded: list[FileRow] = []
+    started = False
     for f, oid in _cache_files(ws, todo, progress):
+        if not started:  # the workers exist now: import pyarrow alongside, if needed
+            manifests.preload_for(len(files))
+            started = True
         entries[f.rel] = Entry(f.rel, oid, f.st.st_size, f.executable)
         recorded.append((f"{rel}/{f.rel}", f.st, algo, oid))
+        if len(recorded) >= _RECORD_BATCH:  # while the workers go on
+            ws.state.record(recorded)
+            recorded = []
     if todo:
         ws.cache.sync()  # one flush for the batch, before any pointer names these objects
     ws.state.record(recorded)

@@ -4,7 +4,9 @@ bytes, and every manifest read is validated by ``gitmodel.manifest.make_manifest
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sys
 
 from gitmodel.errors import ManifestError
 from gitmodel.manifest import (
@@ -18,6 +20,22 @@ from gitmodel.manifest import (
 from gitmodel.storage.cache import Cache
 
 PARQUET_MAGIC = b"PAR1"
+
+
+def preload_for(files: int) -> None:
+    """Start importing pyarrow in a background thread if a manifest of ``files`` entries
+    will need it: for a large directory the import (a few hundred ms, mostly reading
+    shared libraries from disk) then overlaps the copying. Call it only once no more
+    processes will be forked."""
+    if files > PARQUET_THRESHOLD and "pyarrow.parquet" not in sys.modules:
+        import threading
+
+        threading.Thread(target=_import_parquet, name="preload-pyarrow", daemon=True).start()
+
+
+def _import_parquet() -> None:
+    with contextlib.suppress(Exception):  # the real import later reports any problem
+        import pyarrow.parquet  # noqa: F401
 
 
 def encode(manifest: Manifest) -> bytes:

@@ -128,3 +128,19 @@ def json_clean(text: str) -> bool:
     import json
 
     return all(entry["clean"] for entry in json.loads(text))
+    return all(entry["clean"] for entry in json.loads(text))
+
+
+def test_a_re_add_of_many_changed_files_goes_to_the_workers_too(
+    in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(add_mod, "_PROCESS_MIN", 100)
+    _make_dir(in_repo / "data", 300)
+    first = gm.add(["data"], stage=False)[0].pointer
+    changed = sorted((in_repo / "data").rglob("*.bin"))[:200]
+    for path in changed:
+        path.write_bytes(path.read_bytes() + b"!")
+    second = gm.add(["data"], stage=False)[0].pointer
+    assert second.oid != first.oid and second.size == first.size + 200
+    status = gm.status()
+    assert [s.states for s in status] == [["clean"]]
