@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -233,15 +234,24 @@ class Runner:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # so a timeout can kill the whole process group
             )
-            try:
-                rc = proc.wait(timeout=timeout)
-                timed_out = False
-            except subprocess.TimeoutExpired:
+            # Wait blocking, and let a timer enforce the timeout: Popen.wait(timeout)
+            # polls in sleeps of up to 50 ms, which rounded short commands (status)
+            # up by as much.
+            fired = threading.Event()
+
+            def kill_group(pid: int = proc.pid) -> None:
+                fired.set()
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+                    os.killpg(pid, signal.SIGKILL)
+
+            killer = threading.Timer(timeout, kill_group)
+            killer.start()
+            try:
                 rc = proc.wait()
-                timed_out = True
+            finally:
+                killer.cancel()
             seconds = time.perf_counter() - start
+            timed_out = fired.is_set()
             out.seek(0)
             output = out.read().decode("utf-8", "replace")
         rss = None
