@@ -1,7 +1,8 @@
 """The only door to Git. Everything else asks it questions in domain words.
 
 Hot paths (status, hooks, scans of pointers at revisions) run the ``git`` binary
-directly: one subprocess per question, batched with ``cat-file --batch``. GitPython
+directly: one subprocess per question, batched with ``cat-file --batch``; finding the
+repository and listing pointers go through ``git_light`` (no subprocess import). GitPython
 is imported lazily, only for the few operations where its object model helps
 (see ``repo``), so ``gitmodel status`` and the hooks' fast paths never pay for it.
 """

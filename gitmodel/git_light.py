@@ -1,11 +1,13 @@
 """Git for the hooks' fast path: run one ``git`` command through ``os.posix_spawn``.
 
 Every ``git commit`` and ``git push`` starts a hook, and most of them have nothing to
-do. ``git.py`` imports subprocess, pathlib and typing (~15 ms, a third of a hook's
-budget), so the questions a hook asks before it knows there is work are asked here,
-importing nothing beyond ``os`` (and ``select`` when git is fed input). A failed
-command is not interpreted here: the caller hands over to ``git.py``, which runs it
-again and reports the error as it always did. Everything else uses ``git.py``.
+do. ``git.py`` imports pathlib and typing, and subprocess for most questions (~15 ms,
+a third of a hook's budget), so the questions a hook asks before it knows there is
+work are asked here, importing nothing beyond ``os`` (and ``select`` when git is fed
+input). A failed command is not interpreted here: the caller hands over to
+``git.py``, which runs it again and reports the error as it always did. ``git.py``
+itself asks the two questions of every ``status`` (where the repository is, which
+pointers exist) through here; everything else goes through its ``run_git``.
 """
 
 from __future__ import annotations
